@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_string_fns.h>
+#include <bus_vdev_driver.h>
+#include <ethdev_vdev.h>
+
+#include "failover_private.h"
+
+RTE_LOG_REGISTER_DEFAULT(failover_logtype, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(failover_event_logtype, event, NOTICE);
+
+static void
+fo_priv_free(struct rte_eth_dev *dev)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+
+	rte_eth_dev_owner_delete(priv->owner.id);
+	pthread_mutex_destroy(&priv->lock);
+	rte_eth_dev_release_port(dev);
+}
+
+static int
+fo_priv_init(struct rte_eth_dev *dev, const char *name,
+		const struct fo_devargs *args)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	int ret;
+
+	priv->dev = dev;
+	rte_strscpy(priv->name, name, sizeof(priv->name));
+	priv->args = *args;
+	priv->tx_role = FO_ROLE_NONE;
+	pthread_mutex_init(&priv->lock, NULL);
+	fo_stats_init(&priv->stats,
+		sizeof(struct rte_eth_stats) / sizeof(uint64_t));
+	fo_datapath_init(priv);
+
+	ret = rte_eth_dev_owner_new(&priv->owner.id);
+	if (ret != 0)
+		return ret;
+	snprintf(priv->owner.name, sizeof(priv->owner.name), "%s", name);
+
+	dev->data->mac_addrs = rte_zmalloc_socket(name,
+			FO_MAX_MAC_ADDRS * sizeof(struct rte_ether_addr), 0,
+			dev->device->numa_node);
+	if (dev->data->mac_addrs == NULL)
+		return -ENOMEM;
+	if (args->has_mac)
+		memcpy(dev->data->mac_addrs[0].addr_bytes, args->mac,
+			RTE_ETHER_ADDR_LEN);
+	dev->dev_ops = &failover_ops;
+	dev->rx_pkt_burst = failover_rx_burst;
+	dev->tx_pkt_burst = failover_tx_burst;
+	/* Sub-device ports are closed with us; LSC is always raised. */
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	return 0;
+}
+
+static int
+failover_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	char err[FO_ERR_LEN];
+	struct fo_devargs args;
+	struct rte_eth_dev *dev;
+	struct fo_priv *priv;
+	int ret;
+
+	RTE_BUILD_BUG_ON(FO_DEV_NAME_LEN != RTE_DEV_NAME_MAX_LEN);
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		dev = rte_eth_dev_attach_secondary(name);
+		if (dev == NULL)
+			return -ENODEV;
+		dev->dev_ops = &failover_ops;
+		dev->rx_pkt_burst = failover_rx_burst;
+		dev->tx_pkt_burst = failover_tx_burst;
+		dev->device = &vdev->device;
+		rte_eth_dev_probing_finish(dev);
+		return 0;
+	}
+	ret = fo_devargs_parse(rte_vdev_device_args(vdev), &args, err);
+	if (ret != 0) {
+		rte_log(RTE_LOG_ERR, failover_logtype, "%s: invalid arguments: "
+			"%s\n", name, err);
+		return ret;
+	}
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*priv));
+	if (dev == NULL)
+		return -ENOMEM;
+	priv = FO_PRIV(dev);
+	ret = fo_priv_init(dev, name, &args);
+	if (ret != 0) {
+		FO_LOG(ERR, priv, "cannot initialise (%s)", rte_strerror(-ret));
+		fo_priv_free(dev);
+		return ret;
+	}
+	pthread_mutex_lock(&priv->lock);
+	ret = fo_sub_init(priv);
+	if (ret != 0)
+		fo_sub_uninit(priv);
+	pthread_mutex_unlock(&priv->lock);
+	/* After our own probes of sub-devices, whose NEW events we skip. */
+	if (ret == 0)
+		ret = fo_intr_register(priv);
+	if (ret != 0) {
+		pthread_mutex_lock(&priv->lock);
+		fo_sub_uninit(priv);
+		pthread_mutex_unlock(&priv->lock);
+		fo_priv_free(dev);
+		return ret;
+	}
+	rte_eth_dev_probing_finish(dev);
+	FO_LOG(INFO, priv, "port %u created, standby %s, primary %s",
+		dev->data->port_id, args.standby.name,
+		args.primary.name[0] != '\0' ? args.primary.name :
+		"any port with the same MAC");
+	return 0;
+}
+
+static int
+failover_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev;
+
+	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (dev == NULL)
+		return 0;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return rte_eth_dev_release_port(dev);
+	rte_eth_dev_stop(dev->data->port_id);
+	return rte_eth_dev_close(dev->data->port_id);
+}
+
+static struct rte_vdev_driver failover_driver = {
+	.probe = failover_probe,
+	.remove = failover_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(FO_DRIVER_NAME, failover_driver);
+RTE_PMD_REGISTER_ALIAS(FO_DRIVER_NAME, eth_failover);
+RTE_PMD_REGISTER_PARAM_STRING(FO_DRIVER_NAME,
+	"standby=<device|(device,args)> "
+	"primary=<device|(device,args)> "
+	"mac=<xx:xx:xx:xx:xx:xx>");

@@ -1,0 +1,929 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "failover_private.h"
+
+/*
+ * One setting applied to one sub-device port. A control op applies it to
+ * every present sub-device; when one refuses, the ones already changed are
+ * put back with the undo step, so the failover port stays consistent and
+ * the application gets the refusal.
+ */
+typedef int (fo_apply_t)(uint16_t port, const void *arg);
+
+static int
+fo_apply_all(struct rte_eth_dev *dev, const char *what, fo_apply_t *apply,
+		const void *arg, fo_apply_t *undo, const void *undo_arg)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	enum fo_role r, done;
+	int ret = 0;
+
+	pthread_mutex_lock(&priv->lock);
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state < FO_SUB_OWNED)
+			continue;
+		ret = apply(priv->sub[r].port_id, arg);
+		if (ret != 0)
+			break;
+	}
+	if (ret != 0) {
+		FO_LOG(ERR, priv, "%s refused by %s %s (%s)", what,
+			fo_role_name(r), priv->sub[r].dev_name,
+			rte_strerror(-ret));
+		for (done = FO_PRIMARY; undo != NULL && done < r; done++) {
+			if (priv->sub[done].state >= FO_SUB_OWNED)
+				undo(priv->sub[done].port_id, undo_arg);
+		}
+	}
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static int
+fo_dev_configure(struct rte_eth_dev *dev)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	struct rte_eth_conf conf;
+	enum fo_role r;
+	int ret = 0;
+
+	pthread_mutex_lock(&priv->lock);
+	FO_FOREACH_ROLE(r) {
+		struct fo_sub *sub = &priv->sub[r];
+
+		if (sub->state < FO_SUB_OWNED)
+			continue;
+		fo_sub_conf(sub->port_id, &dev->data->dev_conf, &conf);
+		ret = rte_eth_dev_configure(sub->port_id, dev->data->nb_rx_queues,
+				dev->data->nb_tx_queues, &conf);
+		if (ret != 0) {
+			FO_LOG(ERR, priv, "configure refused by %s %s (%s)",
+				fo_role_name(r), sub->dev_name,
+				rte_strerror(-ret));
+			break;
+		}
+		sub->state = FO_SUB_CONFIGURED;
+	}
+	priv->configured = ret == 0;
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static void
+fo_queue_states(struct rte_eth_dev *dev, uint8_t state)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		dev->data->rx_queue_state[i] = state;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		dev->data->tx_queue_state[i] = state;
+}
+
+static int
+fo_dev_start(struct rte_eth_dev *dev)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	bool changed;
+	enum fo_role r;
+	int ret = 0;
+
+	pthread_mutex_lock(&priv->lock);
+	priv->started = true;
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state < FO_SUB_OWNED)
+			continue;
+		ret = fo_sub_bring_up_locked(priv, &priv->sub[r]);
+		if (ret != 0)
+			break;
+	}
+	if (ret != 0) {
+		fo_dev_stop_locked(dev);
+		pthread_mutex_unlock(&priv->lock);
+		return ret;
+	}
+	if (priv->sub[FO_PRIMARY].state < FO_SUB_STARTED &&
+			priv->sub[FO_STANDBY].state < FO_SUB_STARTED)
+		FO_LOG(WARNING, priv, "started with no sub-device present");
+	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
+	changed = fo_datapath_publish_locked(priv);
+	pthread_mutex_unlock(&priv->lock);
+	fo_link_notify(priv, changed);
+	return 0;
+}
+
+int
+fo_dev_stop_locked(struct rte_eth_dev *dev)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	enum fo_role r;
+	int ret = 0;
+
+	priv->started = false;
+	/* Out of the datapath before anything stops under an lcore. */
+	fo_datapath_publish_locked(priv);
+	FO_FOREACH_ROLE(r) {
+		struct fo_sub *sub = &priv->sub[r];
+
+		if (sub->state != FO_SUB_STARTED)
+			continue;
+		fo_sub_stats_read_locked(priv, sub);
+		if (rte_eth_dev_stop(sub->port_id) != 0)
+			ret = -EIO;
+		sub->state = FO_SUB_CONFIGURED;
+	}
+	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
+	return ret;
+}
+
+static int
+fo_dev_stop(struct rte_eth_dev *dev)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	ret = fo_dev_stop_locked(dev);
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static void
+fo_queue_release(struct rte_eth_dev *dev, void **slot)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	struct fo_queue *q = *slot;
+
+	if (q == NULL)
+		return;
+	/* TX drops outlive the queue: counters never go backwards. */
+	priv->tx_drops_base += q->drops;
+	rte_free(q);
+	*slot = NULL;
+}
+
+static void
+fo_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	fo_queue_release(dev, &dev->data->rx_queues[qid]);
+}
+
+static void
+fo_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	fo_queue_release(dev, &dev->data->tx_queues[qid]);
+}
+
+static int
+fo_dev_close(struct rte_eth_dev *dev)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	uint16_t i;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	/* No event may start on a port we are tearing down. */
+	fo_intr_unregister(priv);
+	pthread_mutex_lock(&priv->lock);
+	if (priv->started)
+		fo_dev_stop_locked(dev);
+	fo_sub_uninit(priv);
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		fo_rx_queue_release(dev, i);
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		fo_tx_queue_release(dev, i);
+	pthread_mutex_unlock(&priv->lock);
+	rte_eth_dev_owner_delete(priv->owner.id);
+	pthread_mutex_destroy(&priv->lock);
+	FO_LOG(INFO, priv, "closed");
+	return 0;
+}
+
+static int
+fo_dev_reset(struct rte_eth_dev *dev)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	enum fo_role r;
+	int ret = 0, err;
+
+	pthread_mutex_lock(&priv->lock);
+	FO_FOREACH_ROLE(r) {
+		struct fo_sub *sub = &priv->sub[r];
+
+		if (sub->state < FO_SUB_OWNED)
+			continue;
+		fo_sub_stats_read_locked(priv, sub);
+		err = rte_eth_dev_reset(sub->port_id);
+		/* A device without reset just needs configuring again. */
+		if (err != 0 && err != -ENOTSUP) {
+			FO_LOG(ERR, priv, "reset refused by %s %s (%s)",
+				fo_role_name(r), sub->dev_name,
+				rte_strerror(-err));
+			ret = err;
+		}
+		sub->state = FO_SUB_OWNED;
+	}
+	priv->configured = false;
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static int
+fo_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	bool changed;
+
+	RTE_SET_USED(wait_to_complete);
+	pthread_mutex_lock(&priv->lock);
+	/* Polling covers sub-devices that raise no LSC: TX may move. */
+	changed = fo_datapath_publish_locked(priv);
+	pthread_mutex_unlock(&priv->lock);
+	return changed ? 0 : -1;
+}
+
+static int
+fo_set_link_up(uint16_t port, const void *arg)
+{
+	RTE_SET_USED(arg);
+	return rte_eth_dev_set_link_up(port);
+}
+
+static int
+fo_set_link_down(uint16_t port, const void *arg)
+{
+	RTE_SET_USED(arg);
+	return rte_eth_dev_set_link_down(port);
+}
+
+static int
+fo_dev_set_link_up(struct rte_eth_dev *dev)
+{
+	int ret = fo_apply_all(dev, "link up", fo_set_link_up, NULL,
+			fo_set_link_down, NULL);
+
+	fo_link_update(dev, 0);
+	return ret;
+}
+
+static int
+fo_dev_set_link_down(struct rte_eth_dev *dev)
+{
+	int ret = fo_apply_all(dev, "link down", fo_set_link_down, NULL,
+			fo_set_link_up, NULL);
+
+	fo_link_update(dev, 0);
+	return ret;
+}
+
+/* A device without the op has no filter: it receives everything anyway. */
+static int
+fo_no_filter_ok(int ret)
+{
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
+static int
+fo_promisc_on(uint16_t port, const void *arg)
+{
+	RTE_SET_USED(arg);
+	return fo_no_filter_ok(rte_eth_promiscuous_enable(port));
+}
+
+static int
+fo_promisc_off(uint16_t port, const void *arg)
+{
+	RTE_SET_USED(arg);
+	return fo_no_filter_ok(rte_eth_promiscuous_disable(port));
+}
+
+static int
+fo_promiscuous_enable(struct rte_eth_dev *dev)
+{
+	return fo_apply_all(dev, "promiscuous on", fo_promisc_on, NULL,
+		fo_promisc_off, NULL);
+}
+
+static int
+fo_promiscuous_disable(struct rte_eth_dev *dev)
+{
+	return fo_apply_all(dev, "promiscuous off", fo_promisc_off, NULL,
+		fo_promisc_on, NULL);
+}
+
+static int
+fo_allmulti_on(uint16_t port, const void *arg)
+{
+	RTE_SET_USED(arg);
+	return fo_no_filter_ok(rte_eth_allmulticast_enable(port));
+}
+
+static int
+fo_allmulti_off(uint16_t port, const void *arg)
+{
+	RTE_SET_USED(arg);
+	return fo_no_filter_ok(rte_eth_allmulticast_disable(port));
+}
+
+static int
+fo_allmulticast_enable(struct rte_eth_dev *dev)
+{
+	return fo_apply_all(dev, "allmulticast on", fo_allmulti_on, NULL,
+		fo_allmulti_off, NULL);
+}
+
+static int
+fo_allmulticast_disable(struct rte_eth_dev *dev)
+{
+	return fo_apply_all(dev, "allmulticast off", fo_allmulti_off, NULL,
+		fo_allmulti_on, NULL);
+}
+
+static int
+fo_set_mtu(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_set_mtu(port, *(const uint16_t *)arg);
+}
+
+static int
+fo_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	/* ethdev updates data->mtu only once we succeed. */
+	uint16_t old = dev->data->mtu;
+
+	return fo_apply_all(dev, "mtu", fo_set_mtu, &mtu, fo_set_mtu, &old);
+}
+
+static int
+fo_set_mac(uint16_t port, const void *arg)
+{
+	struct rte_ether_addr cur;
+
+	/* Untrusted VFs refuse any set, even of the address they have. */
+	if (rte_eth_macaddr_get(port, &cur) == 0 &&
+			rte_is_same_ether_addr(&cur, arg))
+		return 0;
+	return rte_eth_dev_default_mac_addr_set(port,
+		(struct rte_ether_addr *)(uintptr_t)arg);
+}
+
+static int
+fo_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
+{
+	struct rte_ether_addr old = dev->data->mac_addrs[0];
+
+	return fo_apply_all(dev, "default MAC", fo_set_mac, addr,
+		fo_set_mac, &old);
+}
+
+static int
+fo_add_mac(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_mac_addr_add(port,
+		(struct rte_ether_addr *)(uintptr_t)arg, 0);
+}
+
+static int
+fo_del_mac(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_mac_addr_remove(port,
+		(struct rte_ether_addr *)(uintptr_t)arg);
+}
+
+static int
+fo_mac_addr_add(struct rte_eth_dev *dev, struct rte_ether_addr *addr,
+		uint32_t index, uint32_t vmdq)
+{
+	RTE_SET_USED(index);
+	RTE_SET_USED(vmdq);
+	return fo_apply_all(dev, "MAC add", fo_add_mac, addr, fo_del_mac,
+		addr);
+}
+
+static void
+fo_mac_addr_remove(struct rte_eth_dev *dev, uint32_t index)
+{
+	struct rte_ether_addr addr = dev->data->mac_addrs[index];
+
+	fo_apply_all(dev, "MAC remove", fo_del_mac, &addr, NULL, NULL);
+}
+
+struct fo_mc_list {
+	struct rte_ether_addr *addrs;
+	uint32_t n;
+};
+
+static int
+fo_set_mc(uint16_t port, const void *arg)
+{
+	const struct fo_mc_list *l = arg;
+
+	return rte_eth_dev_set_mc_addr_list(port, l->addrs, l->n);
+}
+
+static int
+fo_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *addrs,
+		uint32_t n)
+{
+	struct fo_mc_list l = { .addrs = addrs, .n = n };
+
+	return fo_apply_all(dev, "multicast list", fo_set_mc, &l, NULL, NULL);
+}
+
+struct fo_vlan {
+	uint16_t id;
+	int on;
+};
+
+static int
+fo_set_vlan(uint16_t port, const void *arg)
+{
+	const struct fo_vlan *v = arg;
+
+	return rte_eth_dev_vlan_filter(port, v->id, v->on);
+}
+
+static int
+fo_vlan_filter_set(struct rte_eth_dev *dev, uint16_t vlan_id, int on)
+{
+	struct fo_vlan v = { .id = vlan_id, .on = on };
+	struct fo_vlan undo = { .id = vlan_id, .on = !on };
+
+	return fo_apply_all(dev, "VLAN filter", fo_set_vlan, &v, fo_set_vlan,
+		&undo);
+}
+
+static int
+fo_vlan_mask(uint64_t offloads)
+{
+	int mask = 0;
+
+	if (offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP)
+		mask |= RTE_ETH_VLAN_STRIP_OFFLOAD;
+	if (offloads & RTE_ETH_RX_OFFLOAD_VLAN_FILTER)
+		mask |= RTE_ETH_VLAN_FILTER_OFFLOAD;
+	if (offloads & RTE_ETH_RX_OFFLOAD_VLAN_EXTEND)
+		mask |= RTE_ETH_VLAN_EXTEND_OFFLOAD;
+	if (offloads & RTE_ETH_RX_OFFLOAD_QINQ_STRIP)
+		mask |= RTE_ETH_QINQ_STRIP_OFFLOAD;
+	return mask;
+}
+
+static int
+fo_set_vlan_offload(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_set_vlan_offload(port, *(const int *)arg);
+}
+
+static int
+fo_vlan_offload_set(struct rte_eth_dev *dev, int mask)
+{
+	/* ethdev already updated rxmode.offloads; restore on refusal. */
+	int want = fo_vlan_mask(dev->data->dev_conf.rxmode.offloads);
+	/* mask holds the changed bits; *_MASK and *_OFFLOAD bits coincide. */
+	int old = want ^ (mask & (RTE_ETH_VLAN_STRIP_MASK |
+			RTE_ETH_VLAN_FILTER_MASK | RTE_ETH_VLAN_EXTEND_MASK |
+			RTE_ETH_QINQ_STRIP_MASK));
+
+	return fo_apply_all(dev, "VLAN offload", fo_set_vlan_offload, &want,
+		fo_set_vlan_offload, &old);
+}
+
+static int
+fo_set_rss(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_rss_hash_update(port,
+		(struct rte_eth_rss_conf *)(uintptr_t)arg);
+}
+
+static int
+fo_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
+{
+	return fo_apply_all(dev, "RSS hash", fo_set_rss, conf, NULL, NULL);
+}
+
+struct fo_reta {
+	struct rte_eth_rss_reta_entry64 *conf;
+	uint16_t size;
+};
+
+static int
+fo_set_reta(uint16_t port, const void *arg)
+{
+	const struct fo_reta *r = arg;
+
+	return rte_eth_dev_rss_reta_update(port, r->conf, r->size);
+}
+
+static int
+fo_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
+		uint16_t size)
+{
+	struct fo_reta r = { .conf = conf, .size = size };
+
+	return fo_apply_all(dev, "RSS RETA", fo_set_reta, &r, NULL, NULL);
+}
+
+/* Queries go to the sub-device that carries TX, else any present one. */
+static uint16_t
+fo_query_port_locked(struct fo_priv *priv)
+{
+	enum fo_role r;
+
+	if (priv->tx_role != FO_ROLE_NONE)
+		return priv->sub[priv->tx_role].port_id;
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state >= FO_SUB_OWNED)
+			return priv->sub[r].port_id;
+	}
+	return FO_PORT_NONE;
+}
+
+static int
+fo_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	uint16_t port;
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	port = fo_query_port_locked(priv);
+	ret = port == FO_PORT_NONE ? -ENODEV :
+		rte_eth_dev_rss_hash_conf_get(port, conf);
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static int
+fo_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
+		uint16_t size)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	uint16_t port;
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	port = fo_query_port_locked(priv);
+	ret = port == FO_PORT_NONE ? -ENODEV :
+		rte_eth_dev_rss_reta_query(port, conf, size);
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+/* Packets dropped for want of a path, ever, on this port. */
+static uint64_t
+fo_tx_drops_locked(struct fo_priv *priv)
+{
+	struct rte_eth_dev_data *data = priv->dev->data;
+	uint64_t drops = priv->tx_drops_base;
+	struct fo_queue *q;
+	uint16_t i;
+
+	for (i = 0; i < data->nb_tx_queues; i++) {
+		q = data->tx_queues[i];
+		if (q != NULL)
+			drops += __atomic_load_n(&q->drops, __ATOMIC_RELAXED);
+	}
+	return drops;
+}
+
+static int
+fo_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	enum fo_role r;
+
+	pthread_mutex_lock(&priv->lock);
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state >= FO_SUB_OWNED)
+			fo_sub_stats_read_locked(priv, &priv->sub[r]);
+	}
+	fo_stats_total(&priv->stats, (uint64_t *)stats);
+	stats->oerrors += fo_tx_drops_locked(priv) - priv->tx_drops_reset;
+	pthread_mutex_unlock(&priv->lock);
+	return 0;
+}
+
+static int
+fo_dev_stats_reset(struct rte_eth_dev *dev)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	enum fo_role r;
+
+	pthread_mutex_lock(&priv->lock);
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state >= FO_SUB_OWNED)
+			rte_eth_stats_reset(priv->sub[r].port_id);
+	}
+	fo_stats_reset(&priv->stats);
+	/*
+	 * Queue drop counters belong to the lcores: remember where they
+	 * stand instead of writing to their cache lines.
+	 */
+	priv->tx_drops_reset = fo_tx_drops_locked(priv);
+	pthread_mutex_unlock(&priv->lock);
+	return 0;
+}
+
+static void
+fo_min16(uint16_t *a, uint16_t b)
+{
+	if (b < *a)
+		*a = b;
+}
+
+static void
+fo_min32(uint32_t *a, uint32_t b)
+{
+	if (b < *a)
+		*a = b;
+}
+
+static void
+fo_desc_lim(struct rte_eth_desc_lim *a, const struct rte_eth_desc_lim *b)
+{
+	fo_min16(&a->nb_max, b->nb_max);
+	a->nb_min = RTE_MAX(a->nb_min, b->nb_min);
+	a->nb_align = RTE_MAX(a->nb_align, b->nb_align);
+	fo_min16(&a->nb_seg_max, b->nb_seg_max);
+	fo_min16(&a->nb_mtu_seg_max, b->nb_mtu_seg_max);
+}
+
+/*
+ * What the failover port can do is what every sub-device it has seen can
+ * do, including an absent primary, from its profile when it was present:
+ * otherwise a configuration accepted now would fail when it comes back.
+ */
+static int
+fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	const struct rte_eth_dev_info *s;
+	bool any = false;
+	enum fo_role r;
+
+	info->max_rx_queues = RTE_MAX_QUEUES_PER_PORT;
+	info->max_tx_queues = RTE_MAX_QUEUES_PER_PORT;
+	info->max_mac_addrs = FO_MAX_MAC_ADDRS;
+	info->max_rx_pktlen = UINT32_MAX;
+	info->max_mtu = UINT16_MAX;
+	info->min_mtu = RTE_ETHER_MIN_MTU;
+	info->rx_offload_capa = UINT64_MAX;
+	info->tx_offload_capa = UINT64_MAX;
+	info->rx_queue_offload_capa = UINT64_MAX;
+	info->tx_queue_offload_capa = UINT64_MAX;
+	info->flow_type_rss_offloads = UINT64_MAX;
+	info->hash_key_size = UINT8_MAX;
+	info->reta_size = UINT16_MAX;
+	info->rx_desc_lim.nb_max = UINT16_MAX;
+	info->rx_desc_lim.nb_seg_max = UINT16_MAX;
+	info->rx_desc_lim.nb_mtu_seg_max = UINT16_MAX;
+	info->tx_desc_lim = info->rx_desc_lim;
+
+	pthread_mutex_lock(&priv->lock);
+	FO_FOREACH_ROLE(r) {
+		if (!priv->sub[r].info_valid)
+			continue;
+		s = &priv->sub[r].info;
+		any = true;
+		fo_min16(&info->max_rx_queues, s->max_rx_queues);
+		fo_min16(&info->max_tx_queues, s->max_tx_queues);
+		fo_min32(&info->max_mac_addrs, s->max_mac_addrs);
+		fo_min32(&info->max_rx_pktlen, s->max_rx_pktlen);
+		fo_min16(&info->max_mtu, s->max_mtu);
+		info->min_mtu = RTE_MAX(info->min_mtu, s->min_mtu);
+		info->min_rx_bufsize = RTE_MAX(info->min_rx_bufsize,
+				s->min_rx_bufsize);
+		info->rx_offload_capa &= s->rx_offload_capa;
+		info->tx_offload_capa &= s->tx_offload_capa;
+		info->rx_queue_offload_capa &= s->rx_queue_offload_capa;
+		info->tx_queue_offload_capa &= s->tx_queue_offload_capa;
+		info->flow_type_rss_offloads &= s->flow_type_rss_offloads;
+		info->hash_key_size = RTE_MIN(info->hash_key_size,
+				s->hash_key_size);
+		fo_min16(&info->reta_size, s->reta_size);
+		info->speed_capa |= s->speed_capa;
+		fo_desc_lim(&info->rx_desc_lim, &s->rx_desc_lim);
+		fo_desc_lim(&info->tx_desc_lim, &s->tx_desc_lim);
+	}
+	pthread_mutex_unlock(&priv->lock);
+	if (!any) {
+		/* Nothing seen yet: promise nothing. */
+		info->max_rx_queues = 1;
+		info->max_tx_queues = 1;
+		info->rx_offload_capa = 0;
+		info->tx_offload_capa = 0;
+		info->rx_queue_offload_capa = 0;
+		info->tx_queue_offload_capa = 0;
+		info->flow_type_rss_offloads = 0;
+		info->hash_key_size = 0;
+		info->reta_size = 0;
+	}
+	if (info->flow_type_rss_offloads == 0) {
+		info->hash_key_size = 0;
+		info->reta_size = 0;
+	}
+	return 0;
+}
+
+static int
+fo_rxq_start(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_rx_queue_start(port, *(const uint16_t *)arg);
+}
+
+static int
+fo_rxq_stop(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_rx_queue_stop(port, *(const uint16_t *)arg);
+}
+
+static int
+fo_txq_start(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_tx_queue_start(port, *(const uint16_t *)arg);
+}
+
+static int
+fo_txq_stop(uint16_t port, const void *arg)
+{
+	return rte_eth_dev_tx_queue_stop(port, *(const uint16_t *)arg);
+}
+
+static int
+fo_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
+{
+	int ret = fo_apply_all(dev, "rx queue start", fo_rxq_start, &qid,
+			fo_rxq_stop, &qid);
+
+	if (ret == 0)
+		dev->data->rx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STARTED;
+	return ret;
+}
+
+static int
+fo_rx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
+{
+	int ret = fo_apply_all(dev, "rx queue stop", fo_rxq_stop, &qid,
+			fo_rxq_start, &qid);
+
+	if (ret == 0)
+		dev->data->rx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return ret;
+}
+
+static int
+fo_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
+{
+	int ret = fo_apply_all(dev, "tx queue start", fo_txq_start, &qid,
+			fo_txq_stop, &qid);
+
+	if (ret == 0)
+		dev->data->tx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STARTED;
+	return ret;
+}
+
+static int
+fo_tx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
+{
+	int ret = fo_apply_all(dev, "tx queue stop", fo_txq_stop, &qid,
+			fo_txq_start, &qid);
+
+	if (ret == 0)
+		dev->data->tx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return ret;
+}
+
+static struct fo_queue *
+fo_queue_new(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		unsigned int socket_id)
+{
+	struct fo_queue *q;
+
+	q = rte_zmalloc_socket("failover_queue", sizeof(*q),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	if (q == NULL)
+		return NULL;
+	q->priv = FO_PRIV(dev);
+	q->qid = qid;
+	q->port_id = dev->data->port_id;
+	q->path.tx = FO_PORT_NONE;
+	q->nb_desc = nb_desc;
+	q->socket_id = socket_id;
+	return q;
+}
+
+static int
+fo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		unsigned int socket_id, const struct rte_eth_rxconf *conf,
+		struct rte_mempool *mp)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	struct fo_queue *q;
+	enum fo_role r;
+	int ret = 0;
+
+	q = fo_queue_new(dev, qid, nb_desc, socket_id);
+	if (q == NULL)
+		return -ENOMEM;
+	q->rx_conf = *conf;
+	q->mp = mp;
+	pthread_mutex_lock(&priv->lock);
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state < FO_SUB_CONFIGURED)
+			continue;
+		ret = rte_eth_rx_queue_setup(priv->sub[r].port_id, qid,
+				nb_desc, socket_id, conf, mp);
+		if (ret != 0) {
+			FO_LOG(ERR, priv, "rx queue %u setup refused by %s %s "
+				"(%s)", qid, fo_role_name(r),
+				priv->sub[r].dev_name, rte_strerror(-ret));
+			break;
+		}
+	}
+	pthread_mutex_unlock(&priv->lock);
+	if (ret != 0) {
+		rte_free(q);
+		return ret;
+	}
+	dev->data->rx_queues[qid] = q;
+	return 0;
+}
+
+static int
+fo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		unsigned int socket_id, const struct rte_eth_txconf *conf)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	struct fo_queue *q;
+	enum fo_role r;
+	int ret = 0;
+
+	q = fo_queue_new(dev, qid, nb_desc, socket_id);
+	if (q == NULL)
+		return -ENOMEM;
+	q->tx_conf = *conf;
+	pthread_mutex_lock(&priv->lock);
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state < FO_SUB_CONFIGURED)
+			continue;
+		ret = rte_eth_tx_queue_setup(priv->sub[r].port_id, qid,
+				nb_desc, socket_id, conf);
+		if (ret != 0) {
+			FO_LOG(ERR, priv, "tx queue %u setup refused by %s %s "
+				"(%s)", qid, fo_role_name(r),
+				priv->sub[r].dev_name, rte_strerror(-ret));
+			break;
+		}
+	}
+	pthread_mutex_unlock(&priv->lock);
+	if (ret != 0) {
+		rte_free(q);
+		return ret;
+	}
+	dev->data->tx_queues[qid] = q;
+	return 0;
+}
+
+const struct eth_dev_ops failover_ops = {
+	.dev_configure = fo_dev_configure,
+	.dev_start = fo_dev_start,
+	.dev_stop = fo_dev_stop,
+	.dev_close = fo_dev_close,
+	.dev_reset = fo_dev_reset,
+	.dev_set_link_up = fo_dev_set_link_up,
+	.dev_set_link_down = fo_dev_set_link_down,
+	.link_update = fo_link_update,
+	.promiscuous_enable = fo_promiscuous_enable,
+	.promiscuous_disable = fo_promiscuous_disable,
+	.allmulticast_enable = fo_allmulticast_enable,
+	.allmulticast_disable = fo_allmulticast_disable,
+	.mtu_set = fo_mtu_set,
+	.mac_addr_set = fo_mac_addr_set,
+	.mac_addr_add = fo_mac_addr_add,
+	.mac_addr_remove = fo_mac_addr_remove,
+	.set_mc_addr_list = fo_set_mc_addr_list,
+	.vlan_filter_set = fo_vlan_filter_set,
+	.vlan_offload_set = fo_vlan_offload_set,
+	.rss_hash_update = fo_rss_hash_update,
+	.rss_hash_conf_get = fo_rss_hash_conf_get,
+	.reta_update = fo_reta_update,
+	.reta_query = fo_reta_query,
+	.stats_get = fo_dev_stats_get,
+	.stats_reset = fo_dev_stats_reset,
+	.dev_infos_get = fo_dev_infos_get,
+	.rx_queue_setup = fo_rx_queue_setup,
+	.tx_queue_setup = fo_tx_queue_setup,
+	.rx_queue_release = fo_rx_queue_release,
+	.tx_queue_release = fo_tx_queue_release,
+	.rx_queue_start = fo_rx_queue_start,
+	.rx_queue_stop = fo_rx_queue_stop,
+	.tx_queue_start = fo_tx_queue_start,
+	.tx_queue_stop = fo_tx_queue_stop,
+};

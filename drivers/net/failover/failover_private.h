@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+#ifndef FAILOVER_PRIVATE_H
+#define FAILOVER_PRIVATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <rte_log.h>
+
+#include "fo_devargs.h"
+#include "fo_policy.h"
+#include "fo_stats.h"
+
+#define FO_DRIVER_NAME net_failover
+
+extern int failover_logtype;
+extern int failover_event_logtype;
+
+#define FO_LOG(level, priv, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, failover_logtype, "%s: " fmt "\n", \
+		(priv)->name, ##__VA_ARGS__)
+#define FO_EV_LOG(level, priv, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, failover_event_logtype, "%s: " fmt "\n", \
+		(priv)->name, ##__VA_ARGS__)
+
+/* Entries of the failover port's MAC table (ethdev's mac_addrs). */
+#define FO_MAX_MAC_ADDRS 64
+
+/* No port: a path word entry that carries nothing. */
+#define FO_PORT_NONE RTE_MAX_ETHPORTS
+
+/*
+ * Where one queue receives from and transmits to, published as one 64-bit
+ * word so that an lcore reads a consistent set with one plain load.
+ */
+union fo_path {
+	uint64_t word;
+	struct {
+		uint16_t tx;
+		uint16_t rx[FO_NB_ROLES];
+		uint16_t nb_rx;
+	};
+};
+
+/*
+ * One RX or TX queue of the failover port. Each queue has its own cache
+ * line: the lcore owning the queue writes seq (and turn, drops) on every
+ * burst; the control thread writes path only when paths change and reads
+ * seq only while waiting out a grace period.
+ *
+ * Grace-period contract (QSBR inside the PMD):
+ *  - A burst makes seq odd on entry and even on exit, with plain stores,
+ *    and reads path in between.
+ *  - To take a sub-device out of the datapath, the control thread stores
+ *    new path words, then fo_datapath_sync() issues membarrier() so that
+ *    every lcore's pending seq store is visible, then waits on each queue
+ *    whose seq is odd until it changes. After that no lcore can still use
+ *    the old path, and the sub-device may be stopped and freed.
+ *  - Bursts never take a lock or do an atomic read-modify-write.
+ */
+struct fo_queue {
+	uint32_t seq;
+	/* RX: which sub-device is polled first; alternates against starvation. */
+	uint8_t turn;
+	uint16_t qid;
+	/* The failover port, written to mbuf->port on RX. */
+	uint16_t port_id;
+	union fo_path path;
+	/* TX: packets dropped for want of a path. */
+	uint64_t drops;
+	struct fo_priv *priv;
+	/* Setup parameters, replayed on a sub-device that joins later. */
+	uint16_t nb_desc;
+	unsigned int socket_id;
+	union {
+		struct rte_eth_rxconf rx_conf;
+		struct rte_eth_txconf tx_conf;
+	};
+	struct rte_mempool *mp;
+} __rte_cache_aligned;
+
+struct fo_sub {
+	enum fo_role role;
+	/* Changed only with priv->lock held. */
+	enum fo_sub_state state;
+	/*
+	 * The sub-device's port, FO_PORT_NONE when absent. Written under
+	 * priv->lock, read without it by event callbacks to filter events: a
+	 * port the driver is closing itself is cleared first, so that its
+	 * DESTROY event, raised in the same thread, is not taken for a removal.
+	 */
+	uint16_t port_id;
+	bool link_up;
+	/* The driver probed the device from a parenthesized string. */
+	bool probed_here;
+	/* rte_device name, to match EAL device events. */
+	char dev_name[RTE_DEV_NAME_MAX_LEN];
+	/* Capability profile from the first time the sub-device was seen. */
+	struct rte_eth_dev_info info;
+	bool info_valid;
+};
+
+struct fo_priv {
+	struct rte_eth_dev *dev;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	/*
+	 * Serializes control ops, event callbacks and deferred work. Never
+	 * taken in bursts. Functions named *_locked assume it is held.
+	 */
+	pthread_mutex_t lock;
+	struct fo_devargs args;
+	struct fo_sub sub[FO_NB_ROLES];
+	struct rte_eth_dev_owner owner;
+	enum fo_role tx_role;
+	struct fo_stats_fold stats;
+	/* The deferred-work alarm is armed. */
+	bool service_armed;
+	/* The application has configured the port. */
+	bool configured;
+	/* The application has started the port (set before ethdev's own). */
+	bool started;
+	/* TX drops of released queues, and the total at the last reset. */
+	uint64_t tx_drops_base;
+	uint64_t tx_drops_reset;
+	bool use_membarrier;
+};
+
+#define FO_PRIV(dev) ((struct fo_priv *)(dev)->data->dev_private)
+
+#define FO_FOREACH_ROLE(r) for ((r) = FO_PRIMARY; (r) < FO_NB_ROLES; (r)++)
+
+extern const struct eth_dev_ops failover_ops;
+
+/* failover_sub.c: finding, adopting and releasing sub-devices. */
+int fo_sub_init(struct fo_priv *priv);
+void fo_sub_uninit(struct fo_priv *priv);
+int fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role,
+		uint16_t port_id);
+void fo_sub_try_new_port_locked(struct fo_priv *priv, uint16_t port_id);
+int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);
+void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
+		struct rte_eth_conf *out);
+void fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub);
+void fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub);
+enum fo_role fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id);
+
+/* failover_rxtx.c: bursts and path publication. */
+uint16_t failover_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
+uint16_t failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
+bool fo_datapath_publish_locked(struct fo_priv *priv);
+void fo_datapath_init(struct fo_priv *priv);
+
+/* failover_intr.c: events and deferred work. */
+int fo_intr_register(struct fo_priv *priv);
+void fo_intr_unregister(struct fo_priv *priv);
+void fo_service_schedule_locked(struct fo_priv *priv);
+void fo_link_notify(struct fo_priv *priv, bool changed);
+
+/* failover_ops.c */
+int fo_dev_stop_locked(struct rte_eth_dev *dev);
+
+#endif /* FAILOVER_PRIVATE_H */

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+
+#include "failover_private.h"
+
+/*
+ * Entering and leaving a burst are plain stores: the writer's membarrier()
+ * supplies the full fence that the reader side leaves out. The signal fences
+ * only keep the compiler from moving the path load out of the odd window.
+ */
+static __rte_always_inline void
+fo_qsbr_enter(struct fo_queue *q)
+{
+	__atomic_store_n(&q->seq, q->seq + 1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static __rte_always_inline void
+fo_qsbr_leave(struct fo_queue *q)
+{
+	__atomic_store_n(&q->seq, q->seq + 1, __ATOMIC_RELEASE);
+}
+
+uint16_t
+failover_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fo_queue *q = queue;
+	union fo_path path;
+	uint16_t nb = 0;
+	uint16_t i;
+
+	fo_qsbr_enter(q);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	if (path.nb_rx == 2) {
+		unsigned int first = q->turn;
+
+		q->turn = first ^ 1;
+		nb = rte_eth_rx_burst(path.rx[first], q->qid, pkts, n);
+		if (nb < n)
+			nb += rte_eth_rx_burst(path.rx[first ^ 1], q->qid,
+					pkts + nb, n - nb);
+	} else if (path.nb_rx == 1) {
+		nb = rte_eth_rx_burst(path.rx[0], q->qid, pkts, n);
+	}
+	fo_qsbr_leave(q);
+
+	for (i = 0; i < nb; i++)
+		pkts[i]->port = q->port_id;
+	return nb;
+}
+
+uint16_t
+failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fo_queue *q = queue;
+	union fo_path path;
+	uint16_t nb;
+
+	fo_qsbr_enter(q);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	if (likely(path.tx != FO_PORT_NONE)) {
+		nb = rte_eth_tx_burst(path.tx, q->qid, pkts, n);
+	} else {
+		/* No path: drop and count, as Linux net_failover does. */
+		rte_pktmbuf_free_bulk(pkts, n);
+		q->drops += n;
+		nb = n;
+	}
+	fo_qsbr_leave(q);
+	return nb;
+}
+
+static int
+fo_membarrier(void)
+{
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+}
+
+void
+fo_datapath_init(struct fo_priv *priv)
+{
+	/* Registration is per process and idempotent. */
+	priv->use_membarrier = syscall(__NR_membarrier,
+			MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+			fo_membarrier() == 0;
+	if (!priv->use_membarrier)
+		FO_LOG(WARNING, priv, "membarrier() unavailable: removal waits "
+			"for every queue to be polled once more");
+}
+
+/* Wait until no lcore can still be using a path published before now. */
+static void
+fo_datapath_sync(struct fo_priv *priv)
+{
+	struct rte_eth_dev_data *data = priv->dev->data;
+	uint16_t nb_q = data->nb_rx_queues + data->nb_tx_queues;
+	uint32_t snap[2 * RTE_MAX_QUEUES_PER_PORT];
+	uint64_t deadline;
+	struct fo_queue *q;
+	uint16_t i;
+
+	if (priv->use_membarrier)
+		fo_membarrier();
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	for (i = 0; i < nb_q; i++) {
+		q = i < data->nb_rx_queues ? data->rx_queues[i] :
+			data->tx_queues[i - data->nb_rx_queues];
+		snap[i] = q == NULL ? 0 :
+			__atomic_load_n(&q->seq, __ATOMIC_ACQUIRE);
+	}
+	/*
+	 * Without membarrier an even seq proves nothing (the lcore's store may
+	 * not be visible yet): wait for a change instead, but give up on a
+	 * queue nobody polls after a while, as it cannot be inside a burst.
+	 */
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
+	for (i = 0; i < nb_q; i++) {
+		q = i < data->nb_rx_queues ? data->rx_queues[i] :
+			data->tx_queues[i - data->nb_rx_queues];
+		if (q == NULL)
+			continue;
+		if (priv->use_membarrier) {
+			while ((snap[i] & 1) != 0 && __atomic_load_n(&q->seq,
+					__ATOMIC_ACQUIRE) == snap[i])
+				rte_pause();
+		} else {
+			while (__atomic_load_n(&q->seq, __ATOMIC_ACQUIRE) ==
+					snap[i] &&
+					((snap[i] & 1) != 0 ||
+					 rte_get_timer_cycles() < deadline))
+				rte_pause();
+		}
+	}
+}
+
+/* The path word the state of the sub-devices calls for. */
+static union fo_path
+fo_path_compute(struct fo_priv *priv, enum fo_role *tx_role)
+{
+	struct fo_sub_view view[FO_NB_ROLES];
+	union fo_path path = { .tx = FO_PORT_NONE,
+		.rx = { FO_PORT_NONE, FO_PORT_NONE } };
+	enum fo_role r;
+
+	FO_FOREACH_ROLE(r) {
+		struct fo_sub *sub = &priv->sub[r];
+		struct rte_eth_link link;
+
+		/* Cheap and current: covers devices that raise no LSC. */
+		if (sub->state == FO_SUB_STARTED)
+			sub->link_up = rte_eth_link_get_nowait(sub->port_id,
+					&link) == 0 &&
+				link.link_status == RTE_ETH_LINK_UP;
+		view[r].state = sub->state;
+		view[r].link_up = sub->link_up;
+	}
+	if (!priv->started) {
+		*tx_role = FO_ROLE_NONE;
+		return path;
+	}
+	*tx_role = fo_tx_role(view);
+	if (*tx_role != FO_ROLE_NONE)
+		path.tx = priv->sub[*tx_role].port_id;
+	FO_FOREACH_ROLE(r) {
+		if (fo_rx_polled(&view[r]))
+			path.rx[path.nb_rx++] = priv->sub[r].port_id;
+	}
+	return path;
+}
+
+static bool
+fo_path_has(const union fo_path *p, uint16_t port)
+{
+	return p->tx == port || (p->nb_rx > 0 && p->rx[0] == port) ||
+		(p->nb_rx > 1 && p->rx[1] == port);
+}
+
+/*
+ * Publish the paths the sub-device states call for, to every queue. When a
+ * port leaves the paths, return only after the grace period, so that the
+ * caller may stop or free it. Returns whether the failover link changed.
+ */
+bool
+fo_datapath_publish_locked(struct fo_priv *priv)
+{
+	struct rte_eth_dev_data *data = priv->dev->data;
+	union fo_path path, old = { .word = 0 };
+	struct rte_eth_link link;
+	enum fo_role tx_role;
+	bool dropped = false;
+	struct fo_queue *q;
+	uint16_t i, j;
+
+	path = fo_path_compute(priv, &tx_role);
+	for (i = 0; i < data->nb_rx_queues + data->nb_tx_queues; i++) {
+		q = i < data->nb_rx_queues ? data->rx_queues[i] :
+			data->tx_queues[i - data->nb_rx_queues];
+		if (q == NULL)
+			continue;
+		old.word = q->path.word;
+		for (j = 0; j < old.nb_rx; j++)
+			dropped |= !fo_path_has(&path, old.rx[j]);
+		if (old.tx != FO_PORT_NONE)
+			dropped |= !fo_path_has(&path, old.tx);
+		__atomic_store_n(&q->path.word, path.word, __ATOMIC_RELEASE);
+	}
+	if (dropped)
+		fo_datapath_sync(priv);
+
+	if (tx_role != priv->tx_role) {
+		FO_EV_LOG(INFO, priv, "TX on %s (was %s)", fo_role_name(tx_role),
+			fo_role_name(priv->tx_role));
+		priv->tx_role = tx_role;
+	}
+
+	memset(&link, 0, sizeof(link));
+	if (tx_role != FO_ROLE_NONE &&
+			rte_eth_link_get_nowait(priv->sub[tx_role].port_id,
+				&link) == 0) {
+		link.link_status = RTE_ETH_LINK_UP;
+	} else {
+		link.link_status = RTE_ETH_LINK_DOWN;
+		link.link_speed = RTE_ETH_SPEED_NUM_NONE;
+	}
+	link.link_autoneg = RTE_ETH_LINK_AUTONEG;
+	return rte_eth_linkstatus_set(priv->dev, &link) == 0;
+}

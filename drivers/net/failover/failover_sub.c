@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_string_fns.h>
+
+#include "failover_private.h"
+
+enum fo_role
+fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id)
+{
+	enum fo_role r;
+
+	if (port_id == FO_PORT_NONE)
+		return FO_ROLE_NONE;
+	FO_FOREACH_ROLE(r) {
+		if (__atomic_load_n(&priv->sub[r].port_id, __ATOMIC_ACQUIRE) ==
+				port_id)
+			return r;
+	}
+	return FO_ROLE_NONE;
+}
+
+/* The name EAL gives the device: "00:04.0" becomes "0000:00:04.0". */
+static int
+fo_canonical_name(const char *in, char *out, size_t len)
+{
+	struct rte_devargs da;
+
+	memset(&da, 0, sizeof(da));
+	if (rte_devargs_parse(&da, in) != 0)
+		return -ENODEV;
+	rte_strscpy(out, da.name, len);
+	rte_devargs_reset(&da);
+	return 0;
+}
+
+/* Whether EAL was told of the device (-a, --vdev): it will be probed. */
+static bool
+fo_declared(const char *name)
+{
+	struct rte_devargs *da;
+
+	RTE_EAL_DEVARGS_FOREACH(NULL, da) {
+		if (strcmp(da->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static struct rte_ether_addr *
+fo_mac(struct fo_priv *priv)
+{
+	return &priv->dev->data->mac_addrs[0];
+}
+
+/*
+ * Apply the MAC rule to a candidate: the standby defines the failover MAC
+ * unless mac= did; a named sub-device with another MAC is set to the
+ * failover MAC, and refused if it will not take it.
+ */
+static int
+fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
+		uint16_t port_id)
+{
+	char want[RTE_ETHER_ADDR_FMT_SIZE], have[RTE_ETHER_ADDR_FMT_SIZE];
+	struct rte_ether_addr mac;
+	int ret;
+
+	ret = rte_eth_macaddr_get(port_id, &mac);
+	if (ret != 0)
+		return ret;
+	if (rte_is_zero_ether_addr(fo_mac(priv))) {
+		/* Only the standby (or mac=) defines the failover MAC. */
+		if (role != FO_STANDBY)
+			return -EAGAIN;
+		rte_ether_addr_copy(&mac, fo_mac(priv));
+		return 0;
+	}
+	if (rte_is_same_ether_addr(&mac, fo_mac(priv)))
+		return 0;
+	ret = rte_eth_dev_default_mac_addr_set(port_id, fo_mac(priv));
+	if (ret == 0)
+		return 0;
+	rte_ether_format_addr(want, sizeof(want), fo_mac(priv));
+	rte_ether_format_addr(have, sizeof(have), &mac);
+	FO_LOG(ERR, priv, "%s %s refused: its MAC %s differs from the failover "
+		"MAC %s and setting it failed (%s)", fo_role_name(role),
+		rte_eth_devices[port_id].data->name, have, want,
+		rte_strerror(-ret));
+	return -EPERM;
+}
+
+int
+fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
+{
+	struct fo_sub *sub = &priv->sub[role];
+	struct rte_eth_dev_owner owner;
+	struct rte_eth_dev_info info;
+	const char *name = rte_eth_devices[port_id].data->name;
+	int ret;
+
+	if (port_id == priv->dev->data->port_id ||
+			fo_sub_role_of_port(priv, port_id) != FO_ROLE_NONE) {
+		FO_LOG(ERR, priv, "%s %s: already part of this port",
+			fo_role_name(role), name);
+		return -EBUSY;
+	}
+	ret = rte_eth_dev_owner_get(port_id, &owner);
+	if (ret == 0 && owner.id != RTE_ETH_DEV_NO_OWNER) {
+		FO_LOG(ERR, priv, "%s %s is owned by %s", fo_role_name(role),
+			name, owner.name);
+		return -EBUSY;
+	}
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret != 0) {
+		FO_LOG(ERR, priv, "%s %s: cannot get device info (%s)",
+			fo_role_name(role), name, rte_strerror(-ret));
+		return ret;
+	}
+	ret = fo_sub_mac_check_locked(priv, role, port_id);
+	if (ret != 0)
+		return ret;
+	/* Ownership first: from here the application cannot see the port. */
+	ret = rte_eth_dev_owner_set(port_id, &priv->owner);
+	if (ret != 0) {
+		FO_LOG(ERR, priv, "%s %s: cannot take ownership (%s)",
+			fo_role_name(role), name, rte_strerror(-ret));
+		return ret;
+	}
+	if (!sub->info_valid) {
+		sub->info = info;
+		sub->info_valid = true;
+	}
+	rte_strscpy(sub->dev_name, rte_dev_name(info.device),
+		sizeof(sub->dev_name));
+	sub->link_up = false;
+	sub->state = FO_SUB_OWNED;
+	__atomic_store_n(&sub->port_id, port_id, __ATOMIC_RELEASE);
+	FO_EV_LOG(INFO, priv, "%s is %s (port %u)", fo_role_name(role), name,
+		port_id);
+	return 0;
+}
+
+static bool
+fo_spec_matches(const struct fo_subdev_spec *spec, const char *name)
+{
+	return spec->name[0] != '\0' && strcmp(spec->name, name) == 0;
+}
+
+void
+fo_sub_try_new_port_locked(struct fo_priv *priv, uint16_t port_id)
+{
+	const char *name = rte_eth_devices[port_id].data->name;
+	struct rte_eth_dev_owner owner;
+	struct rte_ether_addr mac;
+	enum fo_role r;
+
+	if (port_id == priv->dev->data->port_id ||
+			fo_sub_role_of_port(priv, port_id) != FO_ROLE_NONE)
+		return;
+	FO_FOREACH_ROLE(r) {
+		if (!fo_spec_matches(&priv->args.standby, name) &&
+				r == FO_STANDBY)
+			continue;
+		if (!fo_spec_matches(&priv->args.primary, name) &&
+				r == FO_PRIMARY)
+			continue;
+		if (priv->sub[r].state != FO_SUB_ABSENT) {
+			FO_EV_LOG(WARNING, priv, "%s %s appeared while the %s "
+				"is present: ignored", fo_role_name(r), name,
+				fo_role_name(r));
+			return;
+		}
+		if (fo_sub_adopt_locked(priv, r, port_id) == 0)
+			fo_service_schedule_locked(priv);
+		return;
+	}
+	/* Not named: the Linux net_failover rule, a port with our MAC. */
+	if (priv->args.primary.name[0] != '\0' ||
+			rte_is_zero_ether_addr(fo_mac(priv)) ||
+			rte_eth_macaddr_get(port_id, &mac) != 0 ||
+			!rte_is_same_ether_addr(&mac, fo_mac(priv)))
+		return;
+	if (rte_eth_dev_owner_get(port_id, &owner) != 0 ||
+			owner.id != RTE_ETH_DEV_NO_OWNER)
+		return;
+	if (priv->sub[FO_PRIMARY].state != FO_SUB_ABSENT) {
+		FO_EV_LOG(WARNING, priv, "port %u (%s) has the failover MAC but "
+			"a primary is present: ignored", port_id, name);
+		return;
+	}
+	if (fo_sub_adopt_locked(priv, FO_PRIMARY, port_id) == 0)
+		fo_service_schedule_locked(priv);
+}
+
+/*
+ * Find or probe the sub-device of one role at creation. A device that is
+ * declared to EAL but not probed yet is adopted when its NEW event comes.
+ */
+static int
+fo_sub_find_locked(struct fo_priv *priv, enum fo_role role,
+		struct fo_subdev_spec *spec)
+{
+	struct fo_sub *sub = &priv->sub[role];
+	char name[RTE_DEV_NAME_MAX_LEN];
+	uint16_t port_id;
+	int ret;
+
+	if (spec->probe[0] != '\0') {
+		ret = rte_dev_probe(spec->probe);
+		if (ret != 0 && ret != -EEXIST) {
+			FO_LOG(ERR, priv, "%s: cannot probe \"%s\" (%s)",
+				fo_role_name(role), spec->probe,
+				rte_strerror(-ret));
+			return ret;
+		}
+		sub->probed_here = ret == 0;
+	}
+	if (fo_canonical_name(spec->name, name, sizeof(name)) != 0) {
+		FO_LOG(ERR, priv, "%s: no such device %s", fo_role_name(role),
+			spec->name);
+		return -ENODEV;
+	}
+	/* Events and ports speak of the canonical name. */
+	rte_strscpy(spec->name, name, sizeof(spec->name));
+	if (rte_eth_dev_get_port_by_name(name, &port_id) != 0) {
+		if (fo_declared(name)) {
+			FO_LOG(INFO, priv, "%s %s not probed yet: adopted when "
+				"it is", fo_role_name(role), name);
+			return 0;
+		}
+		FO_LOG(ERR, priv, "%s: no such device %s", fo_role_name(role),
+			name);
+		return -ENODEV;
+	}
+	ret = fo_sub_adopt_locked(priv, role, port_id);
+	if (ret != 0 && sub->probed_here) {
+		/* Nothing of what we probed may outlive a refusal. */
+		struct rte_device *rdev = rte_eth_devices[port_id].device;
+
+		rte_eth_dev_close(port_id);
+		rte_dev_remove(rdev);
+		sub->probed_here = false;
+	}
+	return ret;
+}
+
+int
+fo_sub_init(struct fo_priv *priv)
+{
+	uint16_t port_id;
+	int ret;
+
+	priv->sub[FO_PRIMARY].role = FO_PRIMARY;
+	priv->sub[FO_STANDBY].role = FO_STANDBY;
+	priv->sub[FO_PRIMARY].port_id = FO_PORT_NONE;
+	priv->sub[FO_STANDBY].port_id = FO_PORT_NONE;
+
+	ret = fo_sub_find_locked(priv, FO_STANDBY, &priv->args.standby);
+	if (ret != 0)
+		return ret;
+	if (priv->args.primary.name[0] != '\0') {
+		ret = fo_sub_find_locked(priv, FO_PRIMARY, &priv->args.primary);
+		/* A refused primary leaves the port running on the standby. */
+		if (ret != 0 && ret != -EPERM)
+			return ret;
+		return 0;
+	}
+	/* Without primary=, a port already there with our MAC is the one. */
+	RTE_ETH_FOREACH_DEV(port_id)
+		fo_sub_try_new_port_locked(priv, port_id);
+	return 0;
+}
+
+void
+fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub)
+{
+	struct rte_eth_stats st;
+
+	RTE_BUILD_BUG_ON(sizeof(st) % sizeof(uint64_t) != 0 ||
+		sizeof(st) / sizeof(uint64_t) > FO_STATS_MAX);
+	if (sub->port_id == FO_PORT_NONE ||
+			rte_eth_stats_get(sub->port_id, &st) != 0)
+		return;
+	fo_stats_update(&priv->stats, sub->role, (const uint64_t *)&st);
+}
+
+/* The failover port's configuration, as a sub-device can take it. */
+void
+fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
+		struct rte_eth_conf *out)
+{
+	uint32_t flags = rte_eth_devices[port_id].data->dev_flags;
+
+	*out = *in;
+	/* Events we need whether the application asked for them or not. */
+	out->intr_conf.lsc = (flags & RTE_ETH_DEV_INTR_LSC) != 0;
+	out->intr_conf.rmv = (flags & RTE_ETH_DEV_INTR_RMV) != 0;
+	out->intr_conf.rxq = 0;
+}
+
+/*
+ * Configure a sub-device like the failover port, set up its queues and
+ * start it if the failover port is started. Off the datapath: it joins the
+ * paths only when the caller publishes them.
+ */
+int
+fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
+{
+	struct rte_eth_dev_data *data = priv->dev->data;
+	const char *role = fo_role_name(sub->role);
+	uint16_t port = sub->port_id;
+	struct rte_eth_conf conf;
+	const char *step;
+	struct fo_queue *q;
+	uint16_t i;
+	int ret;
+
+	if (!priv->configured)
+		return 0;
+	if (sub->state < FO_SUB_CONFIGURED) {
+		step = "configure";
+		fo_sub_conf(port, &data->dev_conf, &conf);
+		ret = rte_eth_dev_configure(port, data->nb_rx_queues,
+				data->nb_tx_queues, &conf);
+		for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
+			step = "rx queue setup";
+			q = data->rx_queues[i];
+			if (q != NULL)
+				ret = rte_eth_rx_queue_setup(port, i,
+					q->nb_desc, q->socket_id, &q->rx_conf,
+					q->mp);
+		}
+		for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
+			step = "tx queue setup";
+			q = data->tx_queues[i];
+			if (q != NULL)
+				ret = rte_eth_tx_queue_setup(port, i,
+					q->nb_desc, q->socket_id, &q->tx_conf);
+		}
+		if (ret == 0 && data->mtu != RTE_ETHER_MTU) {
+			step = "mtu";
+			ret = rte_eth_dev_set_mtu(port, data->mtu);
+		}
+		if (ret == 0) {
+			step = "promiscuous";
+			ret = data->promiscuous ?
+				rte_eth_promiscuous_enable(port) :
+				rte_eth_promiscuous_disable(port);
+			/* A device without the op has no filter. */
+			if (ret == -ENOTSUP)
+				ret = 0;
+		}
+		if (ret == 0) {
+			step = "allmulticast";
+			ret = data->all_multicast ?
+				rte_eth_allmulticast_enable(port) :
+				rte_eth_allmulticast_disable(port);
+			if (ret == -ENOTSUP)
+				ret = 0;
+		}
+		if (ret != 0)
+			goto fail;
+		sub->state = FO_SUB_CONFIGURED;
+	}
+	if (priv->started && sub->state < FO_SUB_STARTED) {
+		step = "start";
+		ret = rte_eth_dev_start(port);
+		if (ret != 0)
+			goto fail;
+		sub->state = FO_SUB_STARTED;
+	}
+	return 0;
+fail:
+	FO_LOG(ERR, priv, "%s %s: %s failed (%s)", role,
+		rte_eth_devices[port].data->name, step, rte_strerror(-ret));
+	return ret;
+}
+
+/*
+ * Let go of a sub-device that is out of every datapath: stop and close its
+ * port and, after a removal, remove the device so that a hot-unplug can
+ * complete. Its counters are folded into the failover totals first.
+ */
+void
+fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub)
+{
+	uint16_t port = sub->port_id;
+	struct rte_device *rdev;
+	bool removed = sub->state == FO_SUB_REMOVING;
+
+	if (port == FO_PORT_NONE) {
+		sub->state = FO_SUB_ABSENT;
+		return;
+	}
+	fo_sub_stats_read_locked(priv, sub);
+	fo_stats_retire(&priv->stats, sub->role);
+	/* Our own close raises DESTROY in this thread: not a removal. */
+	__atomic_store_n(&sub->port_id, FO_PORT_NONE, __ATOMIC_RELEASE);
+	rdev = rte_eth_devices[port].device;
+	if (rte_eth_devices[port].data->dev_started)
+		rte_eth_dev_stop(port);
+	rte_eth_dev_close(port);
+	/*
+	 * After a removal the device goes too: vfio completes the unplug only
+	 * once it is released. On close, devices we probed go as well; the
+	 * devices of ports the application named stay for EAL to clean up.
+	 */
+	if (removed || sub->probed_here)
+		rte_dev_remove(rdev);
+	sub->probed_here = false;
+	sub->state = FO_SUB_ABSENT;
+	sub->link_up = false;
+	FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
+}
+
+void
+fo_sub_uninit(struct fo_priv *priv)
+{
+	enum fo_role r;
+
+	FO_FOREACH_ROLE(r)
+		fo_sub_release_locked(priv, &priv->sub[r]);
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fo_devargs.h"
+
+static const char * const fo_keys = "standby, primary, mac";
+
+static int
+fo_fail(char err[FO_ERR_LEN], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, FO_ERR_LEN, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int
+fo_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+fo_mac_parse(const char *str, size_t len, uint8_t mac[6])
+{
+	size_t i;
+	int hi, lo;
+
+	/* Exactly six two-digit groups: "a:b:..." is more often a typo. */
+	if (len != 17)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		hi = fo_hex((unsigned char)str[i * 3]);
+		lo = fo_hex((unsigned char)str[i * 3 + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		if (i < 5 && str[i * 3 + 2] != ':')
+			return -EINVAL;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* Length of the next top-level item: up to a comma outside parentheses. */
+static int
+fo_item_len(const char *s, size_t *len, char err[FO_ERR_LEN])
+{
+	int depth = 0;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '(') {
+			depth++;
+		} else if (s[i] == ')') {
+			if (--depth < 0)
+				return fo_fail(err, "unbalanced ')' in \"%s\"", s);
+		} else if (s[i] == ',' && depth == 0) {
+			break;
+		}
+	}
+	if (depth != 0)
+		return fo_fail(err, "unbalanced '(' in \"%s\"", s);
+	*len = i;
+	return 0;
+}
+
+static int
+fo_subdev_parse(const char *key, const char *val, size_t len,
+		struct fo_subdev_spec *spec, char err[FO_ERR_LEN])
+{
+	size_t name_len;
+
+	if (len >= 2 && val[0] == '(') {
+		/* fo_item_len() balanced the parentheses; the last one closes. */
+		if (val[len - 1] != ')')
+			return fo_fail(err, "%s: text after ')' in \"%.*s\"",
+				key, (int)len, val);
+		val++;
+		len -= 2;
+		if (len >= sizeof(spec->probe))
+			return fo_fail(err, "%s: device string longer than %zu",
+				key, sizeof(spec->probe) - 1);
+		memcpy(spec->probe, val, len);
+		spec->probe[len] = '\0';
+		name_len = strcspn(spec->probe, ",");
+	} else {
+		if (memchr(val, '(', len) != NULL ||
+				memchr(val, ')', len) != NULL)
+			return fo_fail(err, "%s: misplaced parenthesis in \"%.*s\"",
+				key, (int)len, val);
+		name_len = len;
+	}
+	if (name_len == 0)
+		return fo_fail(err, "%s: empty device name", key);
+	if (name_len >= sizeof(spec->name))
+		return fo_fail(err, "%s: device name longer than %zu",
+			key, sizeof(spec->name) - 1);
+	memcpy(spec->name, val, name_len);
+	spec->name[name_len] = '\0';
+	return 0;
+}
+
+static int
+fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
+		char err[FO_ERR_LEN])
+{
+	const char *eq = memchr(item, '=', len);
+	size_t klen, vlen;
+	const char *val;
+
+	if (eq == NULL)
+		return fo_fail(err, "\"%.*s\" is not key=value", (int)len, item);
+	klen = (size_t)(eq - item);
+	val = eq + 1;
+	vlen = len - klen - 1;
+	if (vlen == 0)
+		return fo_fail(err, "%.*s: empty value", (int)klen, item);
+
+	if (klen == 7 && strncmp(item, "standby", 7) == 0) {
+		if (out->standby.name[0] != '\0')
+			return fo_fail(err, "standby given twice");
+		return fo_subdev_parse("standby", val, vlen, &out->standby, err);
+	}
+	if (klen == 7 && strncmp(item, "primary", 7) == 0) {
+		if (out->primary.name[0] != '\0')
+			return fo_fail(err, "primary given twice");
+		return fo_subdev_parse("primary", val, vlen, &out->primary, err);
+	}
+	if (klen == 3 && strncmp(item, "mac", 3) == 0) {
+		if (out->has_mac)
+			return fo_fail(err, "mac given twice");
+		if (fo_mac_parse(val, vlen, out->mac) != 0)
+			return fo_fail(err, "mac: \"%.*s\" is not a MAC address "
+				"(aa:bb:cc:dd:ee:ff)", (int)vlen, val);
+		if (out->mac[0] & 1)
+			return fo_fail(err, "mac: %.*s is a multicast address",
+				(int)vlen, val);
+		out->has_mac = true;
+		return 0;
+	}
+	return fo_fail(err, "unknown key \"%.*s\" (valid keys: %s)",
+		(int)klen, item, fo_keys);
+}
+
+int
+fo_devargs_parse(const char *str, struct fo_devargs *out,
+		char err[FO_ERR_LEN])
+{
+	size_t len = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	err[0] = '\0';
+	if (str == NULL)
+		str = "";
+	while (*str != '\0') {
+		ret = fo_item_len(str, &len, err);
+		if (ret == 0 && len == 0)
+			ret = fo_fail(err, "empty argument in \"%s\"", str);
+		if (ret == 0)
+			ret = fo_item_parse(str, len, out, err);
+		if (ret != 0)
+			goto fail;
+		str += len;
+		if (*str == ',')
+			str++;
+	}
+	if (out->standby.name[0] == '\0') {
+		ret = fo_fail(err, "standby=<device> is required (valid keys: %s)",
+			fo_keys);
+		goto fail;
+	}
+	if (strcmp(out->standby.name, out->primary.name) == 0) {
+		ret = fo_fail(err, "standby and primary are the same device %s",
+			out->standby.name);
+		goto fail;
+	}
+	return 0;
+fail:
+	memset(out, 0, sizeof(*out));
+	return ret;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+#include "fo_policy.h"
+
+enum fo_action
+fo_event_action(enum fo_sub_state state, enum fo_event ev)
+{
+	/* Absent or already leaving: a repeated vfio request is a no-op. */
+	if (state <= FO_SUB_REMOVING)
+		return FO_ACT_NONE;
+	switch (ev) {
+	case FO_EV_INTR_RMV:
+	case FO_EV_DEV_REMOVE:
+		return FO_ACT_RELEASE_DEFERRED;
+	case FO_EV_DESTROY:
+		return FO_ACT_FORGET_NOW;
+	case FO_EV_LINK:
+		return state == FO_SUB_STARTED ? FO_ACT_REPATH : FO_ACT_NONE;
+	}
+	return FO_ACT_NONE;
+}
+
+enum fo_sub_state
+fo_action_state(enum fo_sub_state state, enum fo_action act)
+{
+	switch (act) {
+	case FO_ACT_RELEASE_DEFERRED:
+		return FO_SUB_REMOVING;
+	case FO_ACT_FORGET_NOW:
+		return FO_SUB_ABSENT;
+	case FO_ACT_NONE:
+	case FO_ACT_REPATH:
+		break;
+	}
+	return state;
+}
+
+static bool
+fo_tx_ready(const struct fo_sub_view *v)
+{
+	return v->state == FO_SUB_STARTED && v->link_up;
+}
+
+enum fo_role
+fo_tx_role(const struct fo_sub_view view[FO_NB_ROLES])
+{
+	if (fo_tx_ready(&view[FO_PRIMARY]))
+		return FO_PRIMARY;
+	if (fo_tx_ready(&view[FO_STANDBY]))
+		return FO_STANDBY;
+	return FO_ROLE_NONE;
+}
+
+bool
+fo_rx_polled(const struct fo_sub_view *view)
+{
+	return view->state == FO_SUB_STARTED;
+}
+
+const char *
+fo_role_name(enum fo_role role)
+{
+	switch (role) {
+	case FO_PRIMARY:
+		return "primary";
+	case FO_STANDBY:
+		return "standby";
+	default:
+		return "none";
+	}
+}
+
+const char *
+fo_event_name(enum fo_event ev)
+{
+	static const char * const names[] = {
+		[FO_EV_INTR_RMV] = "ethdev RMV",
+		[FO_EV_DEV_REMOVE] = "device removal",
+		[FO_EV_DESTROY] = "port destroy",
+		[FO_EV_LINK] = "link change",
+	};
+
+	if ((unsigned int)ev >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[ev];
+}
+
+const char *
+fo_state_name(enum fo_sub_state state)
+{
+	static const char * const names[] = {
+		[FO_SUB_ABSENT] = "absent",
+		[FO_SUB_REMOVING] = "removing",
+		[FO_SUB_OWNED] = "owned",
+		[FO_SUB_CONFIGURED] = "configured",
+		[FO_SUB_STARTED] = "started",
+	};
+
+	if ((unsigned int)state >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[state];
+}
