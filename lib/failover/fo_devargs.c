@@ -78,6 +78,22 @@ fo_item_len(const char *s, size_t *len, char err[FO_ERR_LEN])
 	return 0;
 }
 
+/* Index of the ')' closing the '(' at val[0], or len if none. */
+static size_t
+fo_close_paren(const char *val, size_t len)
+{
+	size_t i;
+	int depth = 0;
+
+	for (i = 0; i < len; i++) {
+		if (val[i] == '(')
+			depth++;
+		else if (val[i] == ')' && --depth == 0)
+			return i;
+	}
+	return len;
+}
+
 static int
 fo_subdev_parse(const char *key, const char *val, size_t len,
 		struct fo_subdev_spec *spec, char err[FO_ERR_LEN])
@@ -85,8 +101,8 @@ fo_subdev_parse(const char *key, const char *val, size_t len,
 	size_t name_len;
 
 	if (len >= 2 && val[0] == '(') {
-		/* fo_item_len() balanced the parentheses; the last one closes. */
-		if (val[len - 1] != ')')
+		/* The parenthesis that opens must be the one that ends. */
+		if (fo_close_paren(val, len) != len - 1)
 			return fo_fail(err, "%s: text after ')' in \"%.*s\"",
 				key, (int)len, val);
 		val++;

@@ -86,11 +86,14 @@ fo_event_locked(struct fo_priv *priv, enum fo_role role, enum fo_event ev)
 		fo_service_schedule_locked(priv);
 		break;
 	case FO_ACT_FORGET_NOW:
-		/* The port is freed when we return: read it a last time. */
-		fo_sub_stats_read_locked(priv, sub);
-		fo_stats_retire(&priv->stats, role);
 		sub->state = fo_action_state(sub->state, act);
 		changed = fo_datapath_publish_locked(priv);
+		/*
+		 * The port is freed when we return: read it a last time, after
+		 * the grace period, so no packet sent through it is missed.
+		 */
+		fo_sub_stats_read_locked(priv, sub);
+		fo_stats_retire(&priv->stats, role);
 		__atomic_store_n(&sub->port_id, FO_PORT_NONE, __ATOMIC_RELEASE);
 		sub->probed_here = false;
 		break;

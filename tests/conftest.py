@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Shared fixtures: where the build is, and how to run DPDK programs here.
+
+Every DPDK program runs with --no-huge, --no-pci, its own --file-prefix and
+run directory, so tests never share EAL state or sockets.
+"""
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+TOP = pathlib.Path(__file__).resolve().parent.parent
+BUILD = pathlib.Path(os.environ.get("FO_BUILD", TOP / "build"))
+PMD = BUILD / "drivers/net/failover/librte_net_failover.so"
+TESTPMD = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
+
+
+def eal_args(prefix, lcores="0-1", mem=256):
+    """EAL arguments every test uses: no hugepages, no PCI, private prefix."""
+    return ["--no-huge", "-m", str(mem), "--no-pci", "-l", lcores,
+            "--file-prefix", prefix, "--log-level", "pmd.net.failover*:info"]
+
+
+@pytest.fixture
+def rundir(request):
+    """A private folder for sockets and captures, under /var/tmp (EAL
+    refuses plugins below world-writable parents, but sockets are fine)."""
+    # devargs parsers treat [ ] and , specially: keep them out of paths
+    name = "".join(c if c.isalnum() else "_" for c in request.node.name)
+    d = tempfile.mkdtemp(prefix="fo-" + name[:40] + "-", dir="/var/tmp")
+    yield pathlib.Path(d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def prefix(request):
+    """A unique EAL --file-prefix for the test."""
+    name = "".join(c if c.isalnum() else "_" for c in request.node.name)
+    return "fo%d_%s" % (os.getpid(), name[-24:])
+
+
+def run(cmd, timeout=120, **kw):
+    """Run a program, returning CompletedProcess with text output."""
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=timeout, **kw)

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+/*
+ * Functional harness for the failover PMD, under EAL.
+ *
+ * Sends numbered UDP packets on every queue of the failover port from one
+ * lcore per queue (which also polls RX), drains the standby's vhost-user peer
+ * on another lcore, removes a sub-device by the chosen path in the middle of
+ * the stream, and reports what happened as key=value lines for the tests:
+ * packets per path, sequence numbers seen by the peer, time from the removal
+ * to the first packet on the standby, stats monotonicity, and whether every
+ * mbuf came back to the pool.
+ *
+ * The removal paths are the ones the PMD listens to:
+ *   rmv        ethdev RTE_ETH_EVENT_INTR_RMV, raised as a driver would
+ *   dev-event  EAL RTE_DEV_EVENT_REMOVE, raised as the vfio/uevent path would
+ *   destroy    rte_dev_remove() of the device, as testpmd's "device detach"
+ *   link       link down (the device stays)
+ */
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_udp.h>
+
+#define BURST 32
+#define MAGIC 0x466f5371u	/* "FoSq" */
+#define PKT_LEN 64
+#define MAX_QUEUES 8
+#define WAIT_S 20
+
+struct payload {
+	uint32_t magic;
+	uint64_t seq;
+} __rte_packed;
+
+static struct {
+	const char *primary;
+	const char *standby;
+	const char *peer;
+	const char *remove_via;
+	const char *remove_role;
+	const char *peer_log;
+	const char *create;
+	uint16_t queues;
+	uint64_t packets;
+	uint64_t remove_at;
+	uint64_t rate;
+} opt = {
+	.remove_via = "none",
+	.remove_role = "primary",
+	.queues = 1,
+	.packets = 20000,
+	.remove_at = 10000,
+	.rate = 200000,
+};
+
+static uint16_t fo_port, primary_port, standby_port, peer_port = UINT16_MAX;
+static struct rte_mempool *pool;
+static volatile int stop_workers;
+static volatile int stop_peer;
+
+/* Per-queue worker results; each written by one lcore only. */
+static struct worker {
+	uint64_t sent;
+	uint64_t received;
+	uint64_t bad_port;
+	uint64_t retries;
+} __rte_cache_aligned workers[MAX_QUEUES];
+
+static uint64_t peer_received;
+static uint64_t peer_first_tsc;
+static uint64_t *peer_seqs;
+static uint64_t peer_nb_seqs;
+
+static uint64_t
+total_sent(void)
+{
+	uint64_t n = 0;
+	uint16_t q;
+
+	for (q = 0; q < opt.queues; q++)
+		n += __atomic_load_n(&workers[q].sent, __ATOMIC_RELAXED);
+	return n;
+}
+
+static struct rte_mbuf *
+make_packet(uint64_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	struct payload *pl;
+
+	if (m == NULL)
+		return NULL;
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	memset(eth, 0, PKT_LEN);
+	memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	rte_eth_macaddr_get(fo_port, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->total_length = rte_cpu_to_be_16(PKT_LEN - sizeof(*eth));
+	ip->src_addr = rte_cpu_to_be_32(0x0a000001);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(9000);
+	udp->dst_port = rte_cpu_to_be_16(9001);
+	udp->dgram_len = rte_cpu_to_be_16(PKT_LEN - sizeof(*eth) -
+			sizeof(*ip));
+	pl = (struct payload *)(udp + 1);
+	pl->magic = MAGIC;
+	pl->seq = seq;
+	m->data_len = PKT_LEN;
+	m->pkt_len = PKT_LEN;
+	return m;
+}
+
+/* The sequence number of one of our packets, or UINT64_MAX. */
+static uint64_t
+packet_seq(struct rte_mbuf *m)
+{
+	const struct payload *pl;
+	size_t off = sizeof(struct rte_ether_hdr) +
+		sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+
+	if (rte_pktmbuf_data_len(m) < off + sizeof(*pl))
+		return UINT64_MAX;
+	pl = rte_pktmbuf_mtod_offset(m, const struct payload *, off);
+	return pl->magic == MAGIC ? pl->seq : UINT64_MAX;
+}
+
+/* One lcore per queue: send this queue's share of numbered packets, paced,
+ * retrying what TX did not take; poll RX and check mbuf->port. */
+static int
+worker_main(void *arg)
+{
+	uint16_t q = (uint16_t)(uintptr_t)arg;
+	struct worker *w = &workers[q];
+	uint64_t share = opt.packets / opt.queues;
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t per_q_rate = opt.rate / opt.queues;
+	uint64_t start = rte_get_timer_cycles();
+	struct rte_mbuf *tx[BURST], *rx[BURST];
+	uint16_t nb_tx = 0, n, i;
+	uint64_t next = 0;
+
+	while (!stop_workers) {
+		uint64_t allowed = per_q_rate == 0 ? share :
+			(rte_get_timer_cycles() - start) * per_q_rate / hz;
+
+		while (nb_tx < BURST && next < share && next < allowed) {
+			tx[nb_tx] = make_packet((uint64_t)q << 48 | next);
+			if (tx[nb_tx] == NULL)
+				break;
+			nb_tx++;
+			next++;
+		}
+		if (nb_tx > 0) {
+			n = rte_eth_tx_burst(fo_port, q, tx, nb_tx);
+			__atomic_store_n(&w->sent, w->sent + n,
+				__ATOMIC_RELAXED);
+			if (n < nb_tx) {
+				memmove(tx, tx + n, (nb_tx - n) * sizeof(tx[0]));
+				w->retries++;
+			}
+			nb_tx -= n;
+		}
+		n = rte_eth_rx_burst(fo_port, q, rx, BURST);
+		for (i = 0; i < n; i++) {
+			if (rx[i]->port != fo_port)
+				w->bad_port++;
+		}
+		if (n > 0) {
+			rte_pktmbuf_free_bulk(rx, n);
+			__atomic_store_n(&w->received, w->received + n,
+				__ATOMIC_RELAXED);
+		}
+	}
+	if (nb_tx > 0)
+		rte_pktmbuf_free_bulk(tx, nb_tx);
+	return 0;
+}
+
+/* The vhost-user side of the standby: count and log what it transmits,
+ * and feed it a trickle of packets so its RX path is exercised too. */
+static int
+peer_main(void *arg)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint64_t feed_seq = 1ULL << 62;
+	uint16_t n, i, q = 0;
+
+	RTE_SET_USED(arg);
+	while (!stop_peer) {
+		/* One vhost queue per failover queue: drain them all. */
+		q = (q + 1) % opt.queues;
+		n = rte_eth_rx_burst(peer_port, q, pkts, BURST);
+		for (i = 0; i < n; i++) {
+			uint64_t seq = packet_seq(pkts[i]);
+
+			if (seq == UINT64_MAX)
+				continue;
+			if (peer_first_tsc == 0)
+				__atomic_store_n(&peer_first_tsc,
+					rte_get_timer_cycles(),
+					__ATOMIC_RELEASE);
+			if (peer_nb_seqs < opt.packets * 2)
+				peer_seqs[peer_nb_seqs++] = seq;
+		}
+		if (n > 0) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			__atomic_store_n(&peer_received, peer_received + n,
+				__ATOMIC_RELAXED);
+		}
+		pkts[0] = make_packet(feed_seq++);
+		if (pkts[0] != NULL && rte_eth_tx_burst(peer_port, q, pkts, 1)
+				== 0)
+			rte_pktmbuf_free(pkts[0]);
+	}
+	return 0;
+}
+
+static uint64_t stats_prev[sizeof(struct rte_eth_stats) / sizeof(uint64_t)];
+static int stats_monotonic = 1;
+
+/* Read the failover port's stats; every counter must be non-decreasing. */
+static void
+check_stats(void)
+{
+	struct rte_eth_stats st;
+	const uint64_t *v = (const uint64_t *)&st;
+	size_t i;
+
+	if (rte_eth_stats_get(fo_port, &st) != 0)
+		return;
+	for (i = 0; i < RTE_DIM(stats_prev); i++) {
+		if (v[i] < stats_prev[i]) {
+			if (stats_monotonic)
+				printf("stats_decrease=field%zu:%" PRIu64
+					"->%" PRIu64 "\n", i, stats_prev[i],
+					v[i]);
+			stats_monotonic = 0;
+		}
+		stats_prev[i] = v[i];
+	}
+}
+
+static uint64_t
+port_opackets(uint16_t port)
+{
+	struct rte_eth_stats st;
+
+	if (!rte_eth_dev_is_valid_port(port) ||
+			rte_eth_stats_get(port, &st) != 0)
+		return 0;
+	return st.opackets;
+}
+
+/* Poll a condition, checking stats as we go; 0 when it came true. */
+#define WAIT_FOR(cond) ({ \
+	uint64_t _end = rte_get_timer_cycles() + WAIT_S * rte_get_timer_hz(); \
+	int _ok = 0; \
+	while (rte_get_timer_cycles() < _end) { \
+		check_stats(); \
+		if (cond) { _ok = 1; break; } \
+		rte_delay_us_sleep(100); \
+	} \
+	_ok ? 0 : -1; })
+
+static int
+find_port(const char *name, uint16_t *port)
+{
+	if (rte_eth_dev_get_port_by_name(name, port) != 0) {
+		printf("error=no port %s\n", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+do_remove(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	int ret;
+
+	if (strcmp(opt.remove_via, "rmv") == 0) {
+		rte_eth_dev_callback_process(&rte_eth_devices[port],
+			RTE_ETH_EVENT_INTR_RMV, NULL);
+		return 0;
+	}
+	if (rte_eth_dev_info_get(port, &info) != 0)
+		return -1;
+	if (strcmp(opt.remove_via, "dev-event") == 0) {
+		rte_dev_event_callback_process(rte_dev_name(info.device),
+			RTE_DEV_EVENT_REMOVE);
+		return 0;
+	}
+	if (strcmp(opt.remove_via, "destroy") == 0)
+		return rte_dev_remove(info.device);
+	if (strcmp(opt.remove_via, "link") == 0) {
+		ret = rte_eth_dev_set_link_down(port);
+		if (ret != 0)
+			return ret;
+		/* As a driver with LSC support would announce it. */
+		rte_eth_dev_callback_process(&rte_eth_devices[port],
+			RTE_ETH_EVENT_INTR_LSC, NULL);
+		return 0;
+	}
+	printf("error=unknown removal path %s\n", opt.remove_via);
+	return -1;
+}
+
+static int
+setup_port(uint16_t port, uint16_t nb_q)
+{
+	struct rte_eth_conf conf;
+	uint16_t q;
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	ret = rte_eth_dev_configure(port, nb_q, nb_q, &conf);
+	for (q = 0; ret == 0 && q < nb_q; q++)
+		ret = rte_eth_rx_queue_setup(port, q, 256, rte_socket_id(),
+			NULL, pool);
+	for (q = 0; ret == 0 && q < nb_q; q++)
+		ret = rte_eth_tx_queue_setup(port, q, 256, rte_socket_id(),
+			NULL);
+	if (ret == 0)
+		ret = rte_eth_dev_start(port);
+	if (ret != 0)
+		printf("error=port %u setup failed: %s\n", port,
+			rte_strerror(-ret));
+	return ret;
+}
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s [EAL options] -- --primary NAME --standby NAME "
+		"[--peer NAME] [--remove-via rmv|dev-event|destroy|link|none] "
+		"[--remove-role primary|standby] [--queues N] [--packets N] "
+		"[--remove-at N] [--rate PPS] [--peer-log FILE] "
+		"[--create DEVARGS]\n", prog);
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "primary", required_argument, NULL, 'p' },
+		{ "standby", required_argument, NULL, 's' },
+		{ "peer", required_argument, NULL, 'P' },
+		{ "remove-via", required_argument, NULL, 'v' },
+		{ "remove-role", required_argument, NULL, 'r' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "packets", required_argument, NULL, 'n' },
+		{ "remove-at", required_argument, NULL, 'a' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "peer-log", required_argument, NULL, 'l' },
+		{ "create", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': opt.primary = optarg; break;
+		case 's': opt.standby = optarg; break;
+		case 'P': opt.peer = optarg; break;
+		case 'v': opt.remove_via = optarg; break;
+		case 'r': opt.remove_role = optarg; break;
+		case 'q': opt.queues = atoi(optarg); break;
+		case 'n': opt.packets = strtoull(optarg, NULL, 0); break;
+		case 'a': opt.remove_at = strtoull(optarg, NULL, 0); break;
+		case 'R': opt.rate = strtoull(optarg, NULL, 0); break;
+		case 'l': opt.peer_log = optarg; break;
+		case 'c': opt.create = optarg; break;
+		default: usage(argv[0]); return -1;
+		}
+	}
+	if (opt.primary == NULL || opt.standby == NULL || opt.queues == 0 ||
+			opt.queues > MAX_QUEUES) {
+		usage(argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint64_t t_remove = 0, standby_before = 0, hz;
+	unsigned int lcore;
+	uint16_t port, removed_port;
+	struct rte_eth_dev_info info;
+	int ret;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		printf("error=EAL init failed\n");
+		return 2;
+	}
+	if (parse_args(argc - ret, argv + ret) != 0)
+		return 2;
+	hz = rte_get_timer_hz();
+
+	pool = rte_pktmbuf_pool_create("fo_pool", 8191, 256, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	peer_seqs = calloc(opt.packets * 2 + 1, sizeof(*peer_seqs));
+	if (pool == NULL || peer_seqs == NULL) {
+		printf("error=no memory\n");
+		return 2;
+	}
+	/*
+	 * net_vhost listens only once configured: a virtio-user standby in
+	 * the same process can connect to it only after that, so such a
+	 * failover port is created here by hotplug rather than by --vdev.
+	 */
+	if (opt.peer != NULL && (find_port(opt.peer, &peer_port) != 0 ||
+			setup_port(peer_port, opt.queues) != 0))
+		return 2;
+	if (opt.create != NULL) {
+		ret = rte_dev_probe(opt.create);
+		if (ret != 0) {
+			printf("error=cannot create %s: %s\n", opt.create,
+				rte_strerror(-ret));
+			return 1;
+		}
+	}
+
+	fo_port = UINT16_MAX;
+	RTE_ETH_FOREACH_DEV(port) {
+		if (rte_eth_dev_info_get(port, &info) == 0 &&
+				strcmp(info.driver_name, "net_failover") == 0)
+			fo_port = port;
+	}
+	if (fo_port == UINT16_MAX) {
+		printf("error=no failover port\n");
+		return 2;
+	}
+	if (find_port(opt.primary, &primary_port) != 0 ||
+			find_port(opt.standby, &standby_port) != 0)
+		return 2;
+	/* The application must not see the sub-devices. */
+	RTE_ETH_FOREACH_DEV(port) {
+		if (port == primary_port || port == standby_port) {
+			printf("error=sub-device port %u visible\n", port);
+			return 1;
+		}
+	}
+	if (setup_port(fo_port, opt.queues) != 0)
+		return 1;
+	printf("mbufs_in_use_started=%u\n", rte_mempool_in_use_count(pool));
+
+	lcore = rte_get_next_lcore(-1, 1, 0);
+	if (peer_port != UINT16_MAX) {
+		if (lcore >= RTE_MAX_LCORE) {
+			printf("error=need an lcore for the peer\n");
+			return 2;
+		}
+		rte_eal_remote_launch(peer_main, NULL, lcore);
+		lcore = rte_get_next_lcore(lcore, 1, 0);
+	}
+	for (port = 0; port < opt.queues; port++) {
+		if (lcore >= RTE_MAX_LCORE) {
+			printf("error=need %u worker lcores\n", opt.queues);
+			return 2;
+		}
+		rte_eal_remote_launch(worker_main, (void *)(uintptr_t)port,
+			lcore);
+		lcore = rte_get_next_lcore(lcore, 1, 0);
+	}
+
+	removed_port = strcmp(opt.remove_role, "standby") == 0 ?
+		standby_port : primary_port;
+	if (strcmp(opt.remove_via, "none") != 0) {
+		if (WAIT_FOR(total_sent() >= opt.remove_at) != 0) {
+			printf("error=traffic did not reach %" PRIu64 "\n",
+				opt.remove_at);
+			ret = 1;
+			goto out;
+		}
+		printf("primary_opackets_before=%" PRIu64 "\n",
+			port_opackets(primary_port));
+		standby_before = port_opackets(standby_port);
+		printf("standby_opackets_before=%" PRIu64 "\n", standby_before);
+		__atomic_store_n(&peer_first_tsc, 0, __ATOMIC_RELEASE);
+		t_remove = rte_get_timer_cycles();
+		ret = do_remove(removed_port);
+		printf("remove_ret=%d\n", ret);
+		if (removed_port == primary_port) {
+			/* First packet of the stream on the standby. */
+			if (WAIT_FOR(port_opackets(standby_port) >
+					standby_before) == 0)
+				printf("switch_us=%" PRIu64 "\n",
+					(rte_get_timer_cycles() - t_remove) *
+					1000000 / hz);
+			else
+				printf("switch_us=never\n");
+		}
+		if (strcmp(opt.remove_via, "link") != 0) {
+			/* The PMD releases the device: the port goes away. */
+			if (WAIT_FOR(!rte_eth_dev_is_valid_port(removed_port))
+					== 0)
+				printf("released_us=%" PRIu64 "\n",
+					(rte_get_timer_cycles() - t_remove) *
+					1000000 / hz);
+			else
+				printf("released_us=never\n");
+		}
+	}
+	if (WAIT_FOR(total_sent() >= opt.packets / opt.queues * opt.queues)
+			!= 0)
+		printf("error=stream stalled at %" PRIu64 "\n", total_sent());
+	/* The peer has drained the virtqueue when it has all the standby sent. */
+	if (peer_port != UINT16_MAX && WAIT_FOR(__atomic_load_n(&peer_received,
+			__ATOMIC_RELAXED) >= port_opackets(standby_port)) != 0)
+		printf("error=peer did not drain the standby\n");
+out:
+	stop_workers = 1;
+	stop_peer = 1;
+	rte_eal_mp_wait_lcore();
+	check_stats();
+
+	{
+		uint64_t received = 0, bad_port = 0;
+		uint16_t q;
+
+		for (q = 0; q < opt.queues; q++) {
+			received += workers[q].received;
+			bad_port += workers[q].bad_port;
+		}
+		printf("sent=%" PRIu64 "\n", total_sent());
+		printf("received=%" PRIu64 "\n", received);
+		printf("rx_bad_port=%" PRIu64 "\n", bad_port);
+	}
+	printf("primary_present=%d\n", rte_eth_dev_is_valid_port(primary_port));
+	printf("standby_opackets=%" PRIu64 "\n", port_opackets(standby_port));
+	printf("peer_received=%" PRIu64 "\n", peer_received);
+	printf("stats_monotonic=%d\n", stats_monotonic);
+	if (opt.peer_log != NULL) {
+		FILE *f = fopen(opt.peer_log, "w");
+		uint64_t i;
+
+		for (i = 0; f != NULL && i < peer_nb_seqs; i++)
+			fprintf(f, "%" PRIu64 "\n", peer_seqs[i]);
+		if (f != NULL)
+			fclose(f);
+	}
+	{
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(fo_port, &st) == 0)
+			printf("fo_opackets=%" PRIu64 "\nfo_oerrors=%" PRIu64
+				"\nfo_ipackets=%" PRIu64 "\n", st.opackets,
+				st.oerrors, st.ipackets);
+	}
+	rte_eth_dev_stop(fo_port);
+	rte_eth_dev_close(fo_port);
+	if (peer_port != UINT16_MAX) {
+		rte_eth_dev_stop(peer_port);
+		rte_eth_dev_close(peer_port);
+	}
+	printf("mbufs_in_use_closed=%u\n", rte_mempool_in_use_count(pool));
+	rte_mempool_free(pool);
+	free(peer_seqs);
+	rte_eal_cleanup();
+	printf("done=1\n");
+	return ret < 0 ? 1 : ret;
+}
