@@ -143,7 +143,16 @@ static struct rte_vdev_driver failover_driver = {
 
 RTE_PMD_REGISTER_VDEV(FO_DRIVER_NAME, failover_driver);
 RTE_PMD_REGISTER_ALIAS(FO_DRIVER_NAME, eth_failover);
-RTE_PMD_REGISTER_PARAM_STRING(FO_DRIVER_NAME,
-	"standby=<device|(device,args)> "
-	"primary=<device|(device,args)> "
-	"mac=<xx:xx:xx:xx:xx:xx>");
+#define FO_PARAMS \
+	"standby=<device|(device,args)> " \
+	"primary=<device|(device,args)> " \
+	"mac=<xx:xx:xx:xx:xx:xx>"
+RTE_PMD_REGISTER_PARAM_STRING(FO_DRIVER_NAME, FO_PARAMS);
+
+/*
+ * What DPDK's build generates with pmdinfogen for its own drivers, so that
+ * dpdk-pmdinfo.py describes this one too.
+ */
+static const char fo_pmd_info[] __rte_used =
+	"PMD_INFO_STRING= {\"name\": \"" RTE_STR(FO_DRIVER_NAME) "\", "
+	"\"params\": \"" FO_PARAMS "\", \"pci_ids\": []}";

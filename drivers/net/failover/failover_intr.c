@@ -48,6 +48,7 @@ fo_service(void *arg)
 
 	pthread_mutex_lock(&priv->lock);
 	priv->service_armed = false;
+	fo_sub_adopt_claimed_locked(priv);
 	FO_FOREACH_ROLE(r) {
 		struct fo_sub *sub = &priv->sub[r];
 
@@ -117,14 +118,11 @@ fo_eth_event(uint16_t port_id, enum rte_eth_event_type type, void *arg,
 		return 0;
 	if (type == RTE_ETH_EVENT_NEW) {
 		/*
-		 * Adopt before the application can see the port. The lock is
-		 * busy when our own rte_dev_probe() raised this: that caller
-		 * looks the port up itself.
+		 * Claimed now, before the application can see the port;
+		 * adopted by the deferred work once ethdev lets us use it.
 		 */
-		if (pthread_mutex_trylock(&priv->lock) != 0)
-			return 0;
-		fo_sub_try_new_port_locked(priv, port_id);
-		pthread_mutex_unlock(&priv->lock);
+		if (fo_sub_claim(priv, port_id))
+			rte_eal_alarm_set(FO_SERVICE_DELAY_US, fo_service, priv);
 		return 0;
 	}
 	role = fo_sub_role_of_port(priv, port_id);

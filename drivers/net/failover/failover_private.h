@@ -119,6 +119,11 @@ struct fo_priv {
 	struct rte_eth_dev_owner owner;
 	enum fo_role tx_role;
 	struct fo_stats_fold stats;
+	/*
+	 * Ports claimed in their NEW event, per role, waiting for the
+	 * deferred work to adopt them (ethdev calls fail until NEW returns).
+	 */
+	uint16_t claimed[FO_NB_ROLES];
 	/* The deferred-work alarm is armed. */
 	bool service_armed;
 	/* The application has configured the port. */
@@ -143,6 +148,8 @@ void fo_sub_uninit(struct fo_priv *priv);
 int fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role,
 		uint16_t port_id);
 void fo_sub_try_new_port_locked(struct fo_priv *priv, uint16_t port_id);
+bool fo_sub_claim(struct fo_priv *priv, uint16_t port_id);
+void fo_sub_adopt_claimed_locked(struct fo_priv *priv);
 int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);
 void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 		struct rte_eth_conf *out);

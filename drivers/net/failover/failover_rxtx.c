@@ -121,8 +121,9 @@ fo_datapath_sync(struct fo_priv *priv)
 	}
 	/*
 	 * Without membarrier an even seq proves nothing (the lcore's store may
-	 * not be visible yet): wait for a change instead, but give up on a
-	 * queue nobody polls after a while, as it cannot be inside a burst.
+	 * not be visible yet, and its path load may have been done before its
+	 * odd store): wait for the next exit from a burst instead, but give up
+	 * on a queue nobody polls after a while. Best effort only.
 	 */
 	deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
 	for (i = 0; i < nb_q; i++) {
@@ -135,11 +136,19 @@ fo_datapath_sync(struct fo_priv *priv)
 					__ATOMIC_ACQUIRE) == snap[i])
 				rte_pause();
 		} else {
-			while (__atomic_load_n(&q->seq, __ATOMIC_ACQUIRE) ==
-					snap[i] &&
-					((snap[i] & 1) != 0 ||
-					 rte_get_timer_cycles() < deadline))
+			uint32_t seq;
+
+			for (;;) {
+				seq = __atomic_load_n(&q->seq,
+					__ATOMIC_ACQUIRE);
+				if (seq != snap[i] && (seq & 1) == 0)
+					break;
+				if (seq == snap[i] && (seq & 1) == 0 &&
+						rte_get_timer_cycles() >=
+						deadline)
+					break;
 				rte_pause();
+			}
 		}
 	}
 }

@@ -75,10 +75,12 @@ fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
 	if (ret != 0)
 		return ret;
 	if (rte_is_zero_ether_addr(fo_mac(priv))) {
-		/* Only the standby (or mac=) defines the failover MAC. */
-		if (role != FO_STANDBY)
-			return -EAGAIN;
-		rte_ether_addr_copy(&mac, fo_mac(priv));
+		/*
+		 * Only the standby (or mac=) defines the failover MAC: a named
+		 * primary seen first is checked when the standby arrives.
+		 */
+		if (role == FO_STANDBY)
+			rte_ether_addr_copy(&mac, fo_mac(priv));
 		return 0;
 	}
 	if (rte_is_same_ether_addr(&mac, fo_mac(priv)))
@@ -93,6 +95,17 @@ fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
 		rte_eth_devices[port_id].data->name, have, want,
 		rte_strerror(-ret));
 	return -EPERM;
+}
+
+/* Give a refused, unconfigured sub-device back to the application. */
+static void
+fo_sub_disown_locked(struct fo_priv *priv, struct fo_sub *sub)
+{
+	uint16_t port = sub->port_id;
+
+	__atomic_store_n(&sub->port_id, FO_PORT_NONE, __ATOMIC_RELEASE);
+	sub->state = FO_SUB_ABSENT;
+	rte_eth_dev_owner_unset(port, priv->owner.id);
 }
 
 int
@@ -111,7 +124,8 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 		return -EBUSY;
 	}
 	ret = rte_eth_dev_owner_get(port_id, &owner);
-	if (ret == 0 && owner.id != RTE_ETH_DEV_NO_OWNER) {
+	if (ret == 0 && owner.id != RTE_ETH_DEV_NO_OWNER &&
+			owner.id != priv->owner.id) {
 		FO_LOG(ERR, priv, "%s %s is owned by %s", fo_role_name(role),
 			name, owner.name);
 		return -EBUSY;
@@ -126,7 +140,8 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	if (ret != 0)
 		return ret;
 	/* Ownership first: from here the application cannot see the port. */
-	ret = rte_eth_dev_owner_set(port_id, &priv->owner);
+	ret = owner.id == priv->owner.id ? 0 :
+		rte_eth_dev_owner_set(port_id, &priv->owner);
 	if (ret != 0) {
 		FO_LOG(ERR, priv, "%s %s: cannot take ownership (%s)",
 			fo_role_name(role), name, rte_strerror(-ret));
@@ -141,6 +156,11 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	sub->link_up = false;
 	sub->state = FO_SUB_OWNED;
 	__atomic_store_n(&sub->port_id, port_id, __ATOMIC_RELEASE);
+	/* A primary adopted before the failover MAC was known: check now. */
+	if (role == FO_STANDBY && priv->sub[FO_PRIMARY].state >= FO_SUB_OWNED &&
+			fo_sub_mac_check_locked(priv, FO_PRIMARY,
+				priv->sub[FO_PRIMARY].port_id) != 0)
+		fo_sub_disown_locked(priv, &priv->sub[FO_PRIMARY]);
 	FO_EV_LOG(INFO, priv, "%s is %s (port %u)", fo_role_name(role), name,
 		port_id);
 	return 0;
@@ -250,6 +270,67 @@ fo_sub_find_locked(struct fo_priv *priv, enum fo_role role,
 	return ret;
 }
 
+/*
+ * In a port's NEW event, before it becomes visible: claim it if it is ours.
+ * ethdev refuses calls on it until the event returns, so the port data is
+ * read and its owner written directly; no other owner can exist yet. The
+ * adoption proper (MAC rule, device info) is deferred.
+ */
+bool
+fo_sub_claim(struct fo_priv *priv, uint16_t port_id)
+{
+	struct rte_eth_dev_data *data = rte_eth_devices[port_id].data;
+	enum fo_role role = FO_ROLE_NONE;
+	uint16_t none = FO_PORT_NONE;
+
+	if (data == NULL || port_id == priv->dev->data->port_id)
+		return false;
+	if (fo_spec_matches(&priv->args.standby, data->name))
+		role = FO_STANDBY;
+	else if (fo_spec_matches(&priv->args.primary, data->name))
+		role = FO_PRIMARY;
+	else if (priv->args.primary.name[0] == '\0' &&
+			data->mac_addrs != NULL &&
+			!rte_is_zero_ether_addr(fo_mac(priv)) &&
+			rte_is_same_ether_addr(&data->mac_addrs[0], fo_mac(priv)))
+		role = FO_PRIMARY;
+	if (role == FO_ROLE_NONE || data->owner.id != RTE_ETH_DEV_NO_OWNER)
+		return false;
+	if (!__atomic_compare_exchange_n(&priv->claimed[role], &none, port_id,
+			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		FO_EV_LOG(WARNING, priv, "port %u (%s) would be the %s, but "
+			"another is being adopted: ignored", port_id,
+			data->name, fo_role_name(role));
+		return false;
+	}
+	data->owner = priv->owner;
+	return true;
+}
+
+/* Adopt the ports claimed in NEW events; give back the ones refused. */
+void
+fo_sub_adopt_claimed_locked(struct fo_priv *priv)
+{
+	enum fo_role r;
+	uint16_t port;
+
+	FO_FOREACH_ROLE(r) {
+		port = __atomic_exchange_n(&priv->claimed[r], FO_PORT_NONE,
+			__ATOMIC_ACQ_REL);
+		if (port == FO_PORT_NONE || !rte_eth_dev_is_valid_port(port))
+			continue;
+		if (priv->sub[r].state != FO_SUB_ABSENT) {
+			FO_EV_LOG(WARNING, priv, "%s %s appeared while the %s "
+				"is present: ignored", fo_role_name(r),
+				rte_eth_devices[port].data->name,
+				fo_role_name(r));
+		} else if (fo_sub_adopt_locked(priv, r, port) == 0) {
+			continue;
+		}
+		rte_eth_dev_owner_unset(port, priv->owner.id);
+	}
+}
+
 int
 fo_sub_init(struct fo_priv *priv)
 {
@@ -260,6 +341,8 @@ fo_sub_init(struct fo_priv *priv)
 	priv->sub[FO_STANDBY].role = FO_STANDBY;
 	priv->sub[FO_PRIMARY].port_id = FO_PORT_NONE;
 	priv->sub[FO_STANDBY].port_id = FO_PORT_NONE;
+	priv->claimed[FO_PRIMARY] = FO_PORT_NONE;
+	priv->claimed[FO_STANDBY] = FO_PORT_NONE;
 
 	ret = fo_sub_find_locked(priv, FO_STANDBY, &priv->args.standby);
 	if (ret != 0)
@@ -318,7 +401,7 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 	struct rte_eth_conf conf;
 	const char *step;
 	struct fo_queue *q;
-	uint16_t i;
+	uint16_t i, mtu;
 	int ret;
 
 	if (!priv->configured)
@@ -343,7 +426,8 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 				ret = rte_eth_tx_queue_setup(port, i,
 					q->nb_desc, q->socket_id, &q->tx_conf);
 		}
-		if (ret == 0 && data->mtu != RTE_ETHER_MTU) {
+		if (ret == 0 && rte_eth_dev_get_mtu(port, &mtu) == 0 &&
+				mtu != data->mtu) {
 			step = "mtu";
 			ret = rte_eth_dev_set_mtu(port, data->mtu);
 		}
