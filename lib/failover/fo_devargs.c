@@ -10,7 +10,8 @@
 
 #include "fo_devargs.h"
 
-static const char * const fo_keys = "standby, primary, mac";
+static const char * const fo_keys = "standby, primary, mac, hotplug_poll, "
+	"warmup_ms, standby_rx, drain_ms, no_path, probe_any";
 
 static int
 fo_fail(char err[FO_ERR_LEN], const char *fmt, ...)
@@ -130,6 +131,52 @@ fo_subdev_parse(const char *key, const char *val, size_t len,
 	return 0;
 }
 
+/* A decimal count of milliseconds, at most a day. */
+static int
+fo_ms_parse(const char *key, const char *val, size_t len, uint32_t *ms,
+		char err[FO_ERR_LEN])
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (val[i] < '0' || val[i] > '9' || v > 86400000)
+			return fo_fail(err, "%s: \"%.*s\" is not a number of "
+				"milliseconds (0 to 86400000)", key, (int)len,
+				val);
+		v = v * 10 + (uint64_t)(val[i] - '0');
+	}
+	if (v > 86400000)
+		return fo_fail(err, "%s: %.*s is more than a day", key,
+			(int)len, val);
+	*ms = (uint32_t)v;
+	return 0;
+}
+
+/* One of a few words; *out gets its index. */
+static int
+fo_word_parse(const char *key, const char *val, size_t len,
+		const char * const *words, int *out, char err[FO_ERR_LEN])
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++) {
+		if (strlen(words[i]) == len && strncmp(val, words[i], len) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return fo_fail(err, "%s: \"%.*s\" is not one of %s%s%s", key,
+		(int)len, val, words[0], words[1] != NULL ? ", " : "",
+		words[1] != NULL ? words[1] : "");
+}
+
+static bool
+fo_key_is(const char *item, size_t klen, const char *key)
+{
+	return strlen(key) == klen && strncmp(item, key, klen) == 0;
+}
+
 static int
 fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
 		char err[FO_ERR_LEN])
@@ -137,6 +184,7 @@ fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
 	const char *eq = memchr(item, '=', len);
 	size_t klen, vlen;
 	const char *val;
+	int ret;
 
 	if (eq == NULL)
 		return fo_fail(err, "\"%.*s\" is not key=value", (int)len, item);
@@ -168,6 +216,38 @@ fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
 		out->has_mac = true;
 		return 0;
 	}
+	if (fo_key_is(item, klen, "hotplug_poll"))
+		return fo_ms_parse("hotplug_poll", val, vlen,
+			&out->hotplug_poll_ms, err);
+	if (fo_key_is(item, klen, "warmup_ms"))
+		return fo_ms_parse("warmup_ms", val, vlen, &out->warmup_ms,
+			err);
+	if (fo_key_is(item, klen, "drain_ms"))
+		return fo_ms_parse("drain_ms", val, vlen, &out->drain_ms, err);
+	if (fo_key_is(item, klen, "standby_rx")) {
+		static const char * const w[] = { "always", "absent", NULL };
+		int v = 0;
+
+		ret = fo_word_parse("standby_rx", val, vlen, w, &v, err);
+		out->standby_rx = (enum fo_standby_rx)v;
+		return ret;
+	}
+	if (fo_key_is(item, klen, "no_path")) {
+		static const char * const w[] = { "drop", "hold", NULL };
+		int v = 0;
+
+		ret = fo_word_parse("no_path", val, vlen, w, &v, err);
+		out->no_path = (enum fo_no_path)v;
+		return ret;
+	}
+	if (fo_key_is(item, klen, "probe_any")) {
+		static const char * const w[] = { "0", "1", NULL };
+		int v = 0;
+
+		ret = fo_word_parse("probe_any", val, vlen, w, &v, err);
+		out->probe_any = v == 1;
+		return ret;
+	}
 	return fo_fail(err, "unknown key \"%.*s\" (valid keys: %s)",
 		(int)klen, item, fo_keys);
 }
@@ -180,6 +260,7 @@ fo_devargs_parse(const char *str, struct fo_devargs *out,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	out->drain_ms = FO_DRAIN_MS_DEFAULT;
 	err[0] = '\0';
 	if (str == NULL)
 		str = "";

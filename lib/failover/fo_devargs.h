@@ -36,12 +36,43 @@ struct fo_subdev_spec {
 	char probe[FO_DEV_ARGS_LEN];
 };
 
+/* Which sub-devices RX polls while the primary carries TX. */
+enum fo_standby_rx {
+	/* Both, always: nothing the standby receives is lost (default). */
+	FO_STANDBY_RX_ALWAYS = 0,
+	/*
+	 * The standby only while the primary is absent, and for drain_ms after
+	 * each switch (the Linux rule, which avoids duplicates).
+	 */
+	FO_STANDBY_RX_ABSENT,
+};
+
+/* What TX does when no sub-device can carry it. */
+enum fo_no_path {
+	/* Free the packets and count them in oerrors (Linux; default). */
+	FO_NO_PATH_DROP = 0,
+	/* Return 0: the application keeps them and retries. */
+	FO_NO_PATH_HOLD,
+};
+
 struct fo_devargs {
 	struct fo_subdev_spec standby;
 	struct fo_subdev_spec primary;
 	bool has_mac;
 	uint8_t mac[6];
+	/* Period of the probe of an absent named primary; 0: events only. */
+	uint32_t hotplug_poll_ms;
+	/* Delay between a returning primary's start and TX moving to it. */
+	uint32_t warmup_ms;
+	enum fo_standby_rx standby_rx;
+	uint32_t drain_ms;
+	enum fo_no_path no_path;
+	/* Probe any PCI device that appears, to match it by MAC. */
+	bool probe_any;
 };
+
+/* Defaults of the policy keys. */
+#define FO_DRAIN_MS_DEFAULT 100
 
 /**
  * Parse a failover device argument string (what follows "net_failover0,").

@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include <rte_alarm.h>
+#include <rte_cycles.h>
 #include <rte_dev.h>
+#include <rte_pci.h>
+#include <rte_string_fns.h>
 
 #include "failover_private.h"
 
@@ -14,6 +17,14 @@
 #define FO_SERVICE_DELAY_US 10
 
 static void fo_service(void *arg);
+
+static bool
+fo_is_pci(const char *name)
+{
+	struct rte_pci_addr addr;
+
+	return name[0] != '\0' && rte_pci_addr_parse(name, &addr) == 0;
+}
 
 void
 fo_link_notify(struct fo_priv *priv, bool changed)
@@ -35,9 +46,48 @@ fo_service_schedule_locked(struct fo_priv *priv)
 		FO_LOG(ERR, priv, "cannot arm the service alarm");
 }
 
+/* Run the deferred work again at @p tsc (a policy window ends then). */
+void
+fo_service_schedule_at_locked(struct fo_priv *priv, uint64_t tsc)
+{
+	uint64_t now = rte_get_timer_cycles();
+	uint64_t us = tsc > now ?
+		(tsc - now) * 1000000 / rte_get_timer_hz() : 0;
+
+	rte_eal_alarm_set(RTE_MAX(us, (uint64_t)FO_SERVICE_DELAY_US),
+		fo_service, priv);
+}
+
+/*
+ * Probe an absent primary again: a device given in parentheses, or whose
+ * arguments were kept when first adopted, can always be re-created; a PCI
+ * device succeeds once it is back and bound. Its NEW event claims it.
+ */
+static void
+fo_reprobe_locked(struct fo_priv *priv)
+{
+	struct fo_sub *sub = &priv->sub[FO_PRIMARY];
+	const char *what;
+	int ret;
+
+	if (sub->state != FO_SUB_ABSENT)
+		return;
+	what = sub->reprobe[0] != '\0' ? sub->reprobe : priv->args.primary.name;
+	if (what[0] == '\0')
+		return;
+	ret = rte_dev_probe(what);
+	/* Not there yet is the common case of a poll: no noise. */
+	if (ret == 0)
+		FO_EV_LOG(INFO, priv, "primary %s probed again", what);
+	else if (ret != -EEXIST)
+		FO_EV_LOG(DEBUG, priv, "probe of %s: %s", what,
+			rte_strerror(-ret));
+}
+
 /*
  * Deferred work, in the interrupt thread: release sub-devices that left the
- * datapath after a removal, bring up the ones that joined, republish.
+ * datapath after a removal, adopt and bring up the ones that joined,
+ * republish. With hotplug_poll, it also probes an absent primary.
  */
 static void
 fo_service(void *arg)
@@ -48,18 +98,35 @@ fo_service(void *arg)
 
 	pthread_mutex_lock(&priv->lock);
 	priv->service_armed = false;
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state == FO_SUB_REMOVING)
+			fo_sub_release_locked(priv, &priv->sub[r]);
+	}
+	if (priv->probe_pending) {
+		priv->probe_pending = false;
+		fo_reprobe_locked(priv);
+	}
 	fo_sub_adopt_claimed_locked(priv);
 	FO_FOREACH_ROLE(r) {
-		struct fo_sub *sub = &priv->sub[r];
-
-		if (sub->state == FO_SUB_REMOVING)
-			fo_sub_release_locked(priv, sub);
-		else if (sub->state >= FO_SUB_OWNED)
-			fo_sub_bring_up_locked(priv, sub);
+		if (priv->sub[r].state >= FO_SUB_OWNED)
+			fo_sub_bring_up_locked(priv, &priv->sub[r]);
 	}
 	changed = fo_datapath_publish_locked(priv);
 	pthread_mutex_unlock(&priv->lock);
 	fo_link_notify(priv, changed);
+}
+
+/* The hotplug_poll tick: probe an absent primary, then the service. */
+static void
+fo_poll(void *arg)
+{
+	struct fo_priv *priv = arg;
+
+	pthread_mutex_lock(&priv->lock);
+	priv->probe_pending = true;
+	pthread_mutex_unlock(&priv->lock);
+	fo_service(priv);
+	rte_eal_alarm_set(priv->args.hotplug_poll_ms * 1000ULL, fo_poll, priv);
 }
 
 /* Carry out what @p ev calls for on the sub-device of @p role. */
@@ -164,16 +231,36 @@ static void
 fo_dev_event(const char *device_name, enum rte_dev_event_type type, void *arg)
 {
 	struct fo_priv *priv = arg;
+	struct fo_sub *primary = &priv->sub[FO_PRIMARY];
 	bool changed = false;
 	enum fo_role r;
 
-	if (type != RTE_DEV_EVENT_REMOVE)
-		return;
 	pthread_mutex_lock(&priv->lock);
-	FO_FOREACH_ROLE(r) {
-		if (priv->sub[r].port_id != FO_PORT_NONE &&
-				strcmp(priv->sub[r].dev_name, device_name) == 0)
-			changed |= fo_event_locked(priv, r, FO_EV_DEV_REMOVE);
+	if (type == RTE_DEV_EVENT_ADD) {
+		/*
+		 * EAL says a device appeared, before any driver is bound to
+		 * it: probe it from the deferred work (hotplug_poll retries
+		 * until it is bound).
+		 */
+		if (primary->state == FO_SUB_ABSENT &&
+				(strcmp(priv->args.primary.name,
+					device_name) == 0 ||
+				 priv->args.probe_any)) {
+			FO_EV_LOG(INFO, priv, "device %s added", device_name);
+			if (priv->args.primary.name[0] == '\0')
+				rte_strscpy(primary->reprobe, device_name,
+					sizeof(primary->reprobe));
+			priv->probe_pending = true;
+			fo_service_schedule_locked(priv);
+		}
+	} else if (type == RTE_DEV_EVENT_REMOVE) {
+		FO_FOREACH_ROLE(r) {
+			if (priv->sub[r].port_id != FO_PORT_NONE &&
+					strcmp(priv->sub[r].dev_name,
+						device_name) == 0)
+				changed |= fo_event_locked(priv, r,
+					FO_EV_DEV_REMOVE);
+		}
 	}
 	pthread_mutex_unlock(&priv->lock);
 	fo_link_notify(priv, changed);
@@ -206,9 +293,27 @@ fo_intr_register(struct fo_priv *priv)
 			goto fail;
 	}
 	ret = rte_dev_event_callback_register(NULL, fo_dev_event, priv);
-	if (ret == 0)
-		return 0;
+	if (ret != 0)
+		goto fail;
+	/*
+	 * PCI devices come and go with uevents: the monitor turns them into
+	 * RTE_DEV_EVENT_ADD/REMOVE. Without it a PCI primary that returns is
+	 * found by hotplug_poll only.
+	 */
+	if (fo_is_pci(priv->args.primary.name) || priv->args.probe_any) {
+		if (rte_dev_event_monitor_start() == 0)
+			priv->monitor_started = true;
+		else
+			FO_LOG(WARNING, priv, "no device event monitor: a "
+				"returning PCI primary is found by "
+				"hotplug_poll only");
+	}
+	if (priv->args.hotplug_poll_ms > 0)
+		rte_eal_alarm_set(priv->args.hotplug_poll_ms * 1000ULL,
+			fo_poll, priv);
+	return 0;
 fail:
+
 	FO_LOG(ERR, priv, "cannot register event callbacks (%s)",
 		rte_strerror(-ret));
 	fo_intr_unregister(priv);
@@ -230,6 +335,11 @@ fo_intr_unregister(struct fo_priv *priv)
 			-EAGAIN)
 		rte_pause();
 	/* Cancelling waits for a running alarm to finish. */
+	rte_eal_alarm_cancel(fo_poll, priv);
 	rte_eal_alarm_cancel(fo_service, priv);
 	priv->service_armed = false;
+	if (priv->monitor_started) {
+		rte_dev_event_monitor_stop();
+		priv->monitor_started = false;
+	}
 }

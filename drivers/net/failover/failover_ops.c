@@ -17,14 +17,14 @@
 typedef int (fo_apply_t)(uint16_t port, const void *arg);
 
 static int
-fo_apply_all(struct rte_eth_dev *dev, const char *what, fo_apply_t *apply,
-		const void *arg, fo_apply_t *undo, const void *undo_arg)
+fo_apply_all_locked(struct rte_eth_dev *dev, const char *what,
+		fo_apply_t *apply, const void *arg, fo_apply_t *undo,
+		const void *undo_arg)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
 	enum fo_role r, done;
 	int ret = 0;
 
-	pthread_mutex_lock(&priv->lock);
 	FO_FOREACH_ROLE(r) {
 		if (priv->sub[r].state < FO_SUB_OWNED)
 			continue;
@@ -41,8 +41,34 @@ fo_apply_all(struct rte_eth_dev *dev, const char *what, fo_apply_t *apply,
 				undo(priv->sub[done].port_id, undo_arg);
 		}
 	}
+	return ret;
+}
+
+static int
+fo_apply_all(struct rte_eth_dev *dev, const char *what, fo_apply_t *apply,
+		const void *arg, fo_apply_t *undo, const void *undo_arg)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	ret = fo_apply_all_locked(dev, what, apply, arg, undo, undo_arg);
 	pthread_mutex_unlock(&priv->lock);
 	return ret;
+}
+
+/* Lock and unlock around an apply and its journal entry. */
+static struct fo_journal *
+fo_journal_lock(struct rte_eth_dev *dev)
+{
+	pthread_mutex_lock(&FO_PRIV(dev)->lock);
+	return &FO_PRIV(dev)->journal;
+}
+
+static void
+fo_journal_unlock(struct rte_eth_dev *dev)
+{
+	pthread_mutex_unlock(&FO_PRIV(dev)->lock);
 }
 
 static int
@@ -96,6 +122,8 @@ fo_dev_start(struct rte_eth_dev *dev)
 
 	pthread_mutex_lock(&priv->lock);
 	priv->started = true;
+	/* Before the bring-up, which replays stopped queues as stopped. */
+	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
 	FO_FOREACH_ROLE(r) {
 		if (priv->sub[r].state < FO_SUB_OWNED)
 			continue;
@@ -111,7 +139,6 @@ fo_dev_start(struct rte_eth_dev *dev)
 	if (priv->sub[FO_PRIMARY].state < FO_SUB_STARTED &&
 			priv->sub[FO_STANDBY].state < FO_SUB_STARTED)
 		FO_LOG(WARNING, priv, "started with no sub-device present");
-	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
 	changed = fo_datapath_publish_locked(priv);
 	pthread_mutex_unlock(&priv->lock);
 	fo_link_notify(priv, changed);
@@ -265,9 +292,13 @@ fo_set_link_down(uint16_t port, const void *arg)
 static int
 fo_dev_set_link_up(struct rte_eth_dev *dev)
 {
-	int ret = fo_apply_all(dev, "link up", fo_set_link_up, NULL,
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "link up", fo_set_link_up, NULL,
 			fo_set_link_down, NULL);
 
+	if (ret == 0)
+		fo_journal_set_link_down(j, false);
+	fo_journal_unlock(dev);
 	fo_link_update(dev, 0);
 	return ret;
 }
@@ -275,9 +306,13 @@ fo_dev_set_link_up(struct rte_eth_dev *dev)
 static int
 fo_dev_set_link_down(struct rte_eth_dev *dev)
 {
-	int ret = fo_apply_all(dev, "link down", fo_set_link_down, NULL,
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "link down", fo_set_link_down, NULL,
 			fo_set_link_up, NULL);
 
+	if (ret == 0)
+		fo_journal_set_link_down(j, true);
+	fo_journal_unlock(dev);
 	fo_link_update(dev, 0);
 	return ret;
 }
@@ -306,15 +341,27 @@ fo_promisc_off(uint16_t port, const void *arg)
 static int
 fo_promiscuous_enable(struct rte_eth_dev *dev)
 {
-	return fo_apply_all(dev, "promiscuous on", fo_promisc_on, NULL,
-		fo_promisc_off, NULL);
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "promiscuous on", fo_promisc_on, NULL,
+			fo_promisc_off, NULL);
+
+	if (ret == 0)
+		fo_journal_set_promisc(j, true);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static int
 fo_promiscuous_disable(struct rte_eth_dev *dev)
 {
-	return fo_apply_all(dev, "promiscuous off", fo_promisc_off, NULL,
-		fo_promisc_on, NULL);
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "promiscuous off", fo_promisc_off, NULL,
+			fo_promisc_on, NULL);
+
+	if (ret == 0)
+		fo_journal_set_promisc(j, false);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static int
@@ -334,15 +381,27 @@ fo_allmulti_off(uint16_t port, const void *arg)
 static int
 fo_allmulticast_enable(struct rte_eth_dev *dev)
 {
-	return fo_apply_all(dev, "allmulticast on", fo_allmulti_on, NULL,
-		fo_allmulti_off, NULL);
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "allmulticast on", fo_allmulti_on, NULL,
+			fo_allmulti_off, NULL);
+
+	if (ret == 0)
+		fo_journal_set_allmulti(j, true);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static int
 fo_allmulticast_disable(struct rte_eth_dev *dev)
 {
-	return fo_apply_all(dev, "allmulticast off", fo_allmulti_off, NULL,
-		fo_allmulti_on, NULL);
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "allmulticast off", fo_allmulti_off, NULL,
+			fo_allmulti_on, NULL);
+
+	if (ret == 0)
+		fo_journal_set_allmulti(j, false);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static int
@@ -356,8 +415,13 @@ fo_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
 	/* ethdev updates data->mtu only once we succeed. */
 	uint16_t old = dev->data->mtu;
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "mtu", fo_set_mtu, &mtu, fo_set_mtu, &old);
 
-	return fo_apply_all(dev, "mtu", fo_set_mtu, &mtu, fo_set_mtu, &old);
+	if (ret == 0)
+		fo_journal_set_mtu(j, mtu);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static int
@@ -377,9 +441,14 @@ static int
 fo_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 {
 	struct rte_ether_addr old = dev->data->mac_addrs[0];
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "default MAC", fo_set_mac, addr,
+			fo_set_mac, &old);
 
-	return fo_apply_all(dev, "default MAC", fo_set_mac, addr,
-		fo_set_mac, &old);
+	if (ret == 0)
+		fo_journal_set_mac(j, addr->addr_bytes);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static int
@@ -400,18 +469,29 @@ static int
 fo_mac_addr_add(struct rte_eth_dev *dev, struct rte_ether_addr *addr,
 		uint32_t index, uint32_t vmdq)
 {
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret;
+
 	RTE_SET_USED(index);
 	RTE_SET_USED(vmdq);
-	return fo_apply_all(dev, "MAC add", fo_add_mac, addr, fo_del_mac,
-		addr);
+	ret = fo_apply_all_locked(dev, "MAC add", fo_add_mac, addr, fo_del_mac,
+			addr);
+	if (ret == 0)
+		ret = fo_journal_mac_add(j, addr->addr_bytes);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static void
 fo_mac_addr_remove(struct rte_eth_dev *dev, uint32_t index)
 {
 	struct rte_ether_addr addr = dev->data->mac_addrs[index];
+	struct fo_journal *j = fo_journal_lock(dev);
 
-	fo_apply_all(dev, "MAC remove", fo_del_mac, &addr, NULL, NULL);
+	/* The application no longer wants it, whatever a sub-device says. */
+	fo_apply_all_locked(dev, "MAC remove", fo_del_mac, &addr, NULL, NULL);
+	fo_journal_mac_del(j, addr.addr_bytes);
+	fo_journal_unlock(dev);
 }
 
 struct fo_mc_list {
@@ -432,8 +512,19 @@ fo_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *addrs,
 		uint32_t n)
 {
 	struct fo_mc_list l = { .addrs = addrs, .n = n };
+	struct fo_journal *j;
+	int ret;
 
-	return fo_apply_all(dev, "multicast list", fo_set_mc, &l, NULL, NULL);
+	RTE_BUILD_BUG_ON(sizeof(struct fo_mac) != sizeof(struct rte_ether_addr));
+	if (n > FO_JOURNAL_MC)
+		return -ENOSPC;
+	j = fo_journal_lock(dev);
+	ret = fo_apply_all_locked(dev, "multicast list", fo_set_mc, &l, NULL,
+			NULL);
+	if (ret == 0)
+		ret = fo_journal_set_mc(j, (const struct fo_mac *)addrs, n);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 struct fo_vlan {
@@ -454,9 +545,14 @@ fo_vlan_filter_set(struct rte_eth_dev *dev, uint16_t vlan_id, int on)
 {
 	struct fo_vlan v = { .id = vlan_id, .on = on };
 	struct fo_vlan undo = { .id = vlan_id, .on = !on };
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "VLAN filter", fo_set_vlan, &v,
+			fo_set_vlan, &undo);
 
-	return fo_apply_all(dev, "VLAN filter", fo_set_vlan, &v, fo_set_vlan,
-		&undo);
+	if (ret == 0)
+		fo_journal_set_vlan(j, vlan_id, on != 0);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static int
@@ -491,8 +587,14 @@ fo_vlan_offload_set(struct rte_eth_dev *dev, int mask)
 			RTE_ETH_VLAN_FILTER_MASK | RTE_ETH_VLAN_EXTEND_MASK |
 			RTE_ETH_QINQ_STRIP_MASK));
 
-	return fo_apply_all(dev, "VLAN offload", fo_set_vlan_offload, &want,
-		fo_set_vlan_offload, &old);
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_apply_all_locked(dev, "VLAN offload", fo_set_vlan_offload, &want,
+			fo_set_vlan_offload, &old);
+
+	if (ret == 0)
+		fo_journal_set_vlan_offload(j, want);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 static int
@@ -505,7 +607,19 @@ fo_set_rss(uint16_t port, const void *arg)
 static int
 fo_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
 {
-	return fo_apply_all(dev, "RSS hash", fo_set_rss, conf, NULL, NULL);
+	struct fo_journal *j;
+	int ret;
+
+	if (conf->rss_key != NULL && conf->rss_key_len > FO_JOURNAL_RSS_KEY)
+		return -EINVAL;
+	j = fo_journal_lock(dev);
+	ret = fo_apply_all_locked(dev, "RSS hash", fo_set_rss, conf, NULL,
+			NULL);
+	if (ret == 0)
+		ret = fo_journal_set_rss(j, conf->rss_hf, conf->rss_key,
+			conf->rss_key_len);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 struct fo_reta {
@@ -526,8 +640,34 @@ fo_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		uint16_t size)
 {
 	struct fo_reta r = { .conf = conf, .size = size };
+	uint16_t table[FO_JOURNAL_RETA];
+	uint16_t i, idx, shift;
+	struct fo_journal *j;
+	int ret;
 
-	return fo_apply_all(dev, "RSS RETA", fo_set_reta, &r, NULL, NULL);
+	if (size > FO_JOURNAL_RETA)
+		return -EINVAL;
+	j = fo_journal_lock(dev);
+	ret = fo_apply_all_locked(dev, "RSS RETA", fo_set_reta, &r, NULL,
+			NULL);
+	if (ret != 0) {
+		fo_journal_unlock(dev);
+		return ret;
+	}
+	/* Keep the whole table: entries outside the mask stay as they were. */
+	if (j->reta_size == size)
+		memcpy(table, j->reta, size * sizeof(table[0]));
+	else
+		memset(table, 0, sizeof(table));
+	for (i = 0; i < size; i++) {
+		idx = i / RTE_ETH_RETA_GROUP_SIZE;
+		shift = i % RTE_ETH_RETA_GROUP_SIZE;
+		if (conf[idx].mask & (UINT64_C(1) << shift))
+			table[i] = conf[idx].reta[shift];
+	}
+	ret = fo_journal_set_reta(j, table, size);
+	fo_journal_unlock(dev);
+	return ret;
 }
 
 /* Queries go to the sub-device that carries TX, else any present one. */

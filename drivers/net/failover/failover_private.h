@@ -14,6 +14,7 @@
 #include <rte_log.h>
 
 #include "fo_devargs.h"
+#include "fo_journal.h"
 #include "fo_policy.h"
 #include "fo_stats.h"
 
@@ -44,9 +45,13 @@ union fo_path {
 	struct {
 		uint16_t tx;
 		uint16_t rx[FO_NB_ROLES];
-		uint16_t nb_rx;
+		uint8_t nb_rx;
+		/* FO_PATH_HOLD: with no TX path, return 0 rather than drop. */
+		uint8_t flags;
 	};
 };
+
+#define FO_PATH_HOLD 1
 
 /*
  * One RX or TX queue of the failover port. Each queue has its own cache
@@ -101,6 +106,13 @@ struct fo_sub {
 	bool probed_here;
 	/* rte_device name, to match EAL device events. */
 	char dev_name[RTE_DEV_NAME_MAX_LEN];
+	/*
+	 * How to probe the device again when it is absent: the parenthesized
+	 * string, or the name and arguments it had when first adopted.
+	 */
+	char reprobe[FO_DEV_ARGS_LEN];
+	/* TSC before which a returning sub-device does not carry TX. */
+	uint64_t tx_after;
 	/* Capability profile from the first time the sub-device was seen. */
 	struct rte_eth_dev_info info;
 	bool info_valid;
@@ -119,6 +131,14 @@ struct fo_priv {
 	struct rte_eth_dev_owner owner;
 	enum fo_role tx_role;
 	struct fo_stats_fold stats;
+	/* What the application set, for sub-devices that join later. */
+	struct fo_journal journal;
+	/* TSC until which the standby is still polled after a switch. */
+	uint64_t drain_until;
+	/* A device event asked the deferred work to probe the primary. */
+	bool probe_pending;
+	/* The EAL device event monitor was started for us. */
+	bool monitor_started;
 	/*
 	 * Ports claimed in their NEW event, per role, waiting for the
 	 * deferred work to adopt them (ethdev calls fail until NEW returns).
@@ -167,6 +187,7 @@ void fo_datapath_init(struct fo_priv *priv);
 int fo_intr_register(struct fo_priv *priv);
 void fo_intr_unregister(struct fo_priv *priv);
 void fo_service_schedule_locked(struct fo_priv *priv);
+void fo_service_schedule_at_locked(struct fo_priv *priv, uint64_t tsc);
 void fo_link_notify(struct fo_priv *priv, bool changed);
 
 /* failover_ops.c */

@@ -69,6 +69,9 @@ failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
 	if (likely(path.tx != FO_PORT_NONE)) {
 		nb = rte_eth_tx_burst(path.tx, q->qid, pkts, n);
+	} else if (path.flags & FO_PATH_HOLD) {
+		/* No path, and the application asked to keep its packets. */
+		nb = 0;
 	} else {
 		/* No path: drop and count, as Linux net_failover does. */
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -153,15 +156,23 @@ fo_datapath_sync(struct fo_priv *priv)
 	}
 }
 
-/* The path word the state of the sub-devices calls for. */
+/*
+ * The path word the state of the sub-devices and the policies call for.
+ * *next_tsc gets when it will change by itself (a warm-up or drain window
+ * ending), 0 if never.
+ */
 static union fo_path
-fo_path_compute(struct fo_priv *priv, enum fo_role *tx_role)
+fo_path_compute(struct fo_priv *priv, enum fo_role *tx_role,
+		uint64_t *next_tsc)
 {
 	struct fo_sub_view view[FO_NB_ROLES];
 	union fo_path path = { .tx = FO_PORT_NONE,
 		.rx = { FO_PORT_NONE, FO_PORT_NONE } };
+	uint64_t now = rte_get_timer_cycles();
+	struct fo_sub *primary = &priv->sub[FO_PRIMARY];
 	enum fo_role r;
 
+	*next_tsc = 0;
 	FO_FOREACH_ROLE(r) {
 		struct fo_sub *sub = &priv->sub[r];
 		struct rte_eth_link link;
@@ -174,6 +185,13 @@ fo_path_compute(struct fo_priv *priv, enum fo_role *tx_role)
 		view[r].state = sub->state;
 		view[r].link_up = sub->link_up;
 	}
+	/* A returning primary warms up before it carries TX. */
+	if (view[FO_PRIMARY].link_up && now < primary->tx_after) {
+		view[FO_PRIMARY].link_up = false;
+		*next_tsc = primary->tx_after;
+	}
+	if (priv->args.no_path == FO_NO_PATH_HOLD)
+		path.flags |= FO_PATH_HOLD;
 	if (!priv->started) {
 		*tx_role = FO_ROLE_NONE;
 		return path;
@@ -182,9 +200,23 @@ fo_path_compute(struct fo_priv *priv, enum fo_role *tx_role)
 	if (*tx_role != FO_ROLE_NONE)
 		path.tx = priv->sub[*tx_role].port_id;
 	FO_FOREACH_ROLE(r) {
-		if (fo_rx_polled(&view[r]))
-			path.rx[path.nb_rx++] = priv->sub[r].port_id;
+		if (!fo_rx_polled(&view[r]))
+			continue;
+		/*
+		 * Linux's rule, on request: the standby is not polled while
+		 * the primary is up, but for a drain window after a switch.
+		 */
+		if (r == FO_STANDBY &&
+				priv->args.standby_rx == FO_STANDBY_RX_ABSENT &&
+				fo_rx_polled(&view[FO_PRIMARY]) &&
+				now >= priv->drain_until)
+			continue;
+		path.rx[path.nb_rx++] = priv->sub[r].port_id;
 	}
+	if (priv->args.standby_rx == FO_STANDBY_RX_ABSENT &&
+			now < priv->drain_until &&
+			(*next_tsc == 0 || priv->drain_until < *next_tsc))
+		*next_tsc = priv->drain_until;
 	return path;
 }
 
@@ -208,10 +240,17 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 	struct rte_eth_link link;
 	enum fo_role tx_role;
 	bool dropped = false;
+	uint64_t next_tsc;
 	struct fo_queue *q;
 	uint16_t i, j;
 
-	path = fo_path_compute(priv, &tx_role);
+	path = fo_path_compute(priv, &tx_role, &next_tsc);
+	if (tx_role != priv->tx_role) {
+		/* After a switch the standby is drained for a while. */
+		priv->drain_until = rte_get_timer_cycles() +
+			rte_get_timer_hz() * priv->args.drain_ms / 1000;
+		path = fo_path_compute(priv, &tx_role, &next_tsc);
+	}
 	for (i = 0; i < data->nb_rx_queues + data->nb_tx_queues; i++) {
 		q = i < data->nb_rx_queues ? data->rx_queues[i] :
 			data->tx_queues[i - data->nb_rx_queues];
@@ -232,6 +271,8 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 			fo_role_name(priv->tx_role));
 		priv->tx_role = tx_role;
 	}
+	if (next_tsc != 0)
+		fo_service_schedule_at_locked(priv, next_tsc);
 
 	memset(&link, 0, sizeof(link));
 	if (tx_role != FO_ROLE_NONE &&

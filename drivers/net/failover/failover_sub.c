@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include <rte_dev.h>
+#include <rte_cycles.h>
 #include <rte_devargs.h>
+#include <rte_pci.h>
 #include <rte_string_fns.h>
 
 #include "failover_private.h"
@@ -29,8 +31,14 @@ fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id)
 static int
 fo_canonical_name(const char *in, char *out, size_t len)
 {
+	struct rte_pci_addr addr;
 	struct rte_devargs da;
 
+	/* The PCI bus keeps names as typed; its ports use the long form. */
+	if (rte_pci_addr_parse(in, &addr) == 0) {
+		rte_pci_device_name(&addr, out, len);
+		return 0;
+	}
 	memset(&da, 0, sizeof(da));
 	if (rte_devargs_parse(&da, in) != 0)
 		return -ENODEV;
@@ -97,6 +105,28 @@ fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
 	return -EPERM;
 }
 
+/*
+ * Remember how to create the device again once it is gone: the string in
+ * parentheses, else its name and the arguments EAL had for it.
+ */
+static void
+fo_sub_keep_reprobe(struct fo_sub *sub, const struct fo_subdev_spec *spec,
+		const struct rte_device *rdev)
+{
+	const struct rte_devargs *da = rte_dev_devargs(rdev);
+
+	if (sub->role != FO_PRIMARY)
+		return;
+	if (spec->probe[0] != '\0')
+		rte_strscpy(sub->reprobe, spec->probe, sizeof(sub->reprobe));
+	else if (da != NULL && da->args != NULL && da->args[0] != '\0')
+		snprintf(sub->reprobe, sizeof(sub->reprobe), "%s,%s",
+			rte_dev_name(rdev), da->args);
+	else
+		rte_strscpy(sub->reprobe, rte_dev_name(rdev),
+			sizeof(sub->reprobe));
+}
+
 /* Give a refused, unconfigured sub-device back to the application. */
 static void
 fo_sub_disown_locked(struct fo_priv *priv, struct fo_sub *sub)
@@ -153,6 +183,7 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	}
 	rte_strscpy(sub->dev_name, rte_dev_name(info.device),
 		sizeof(sub->dev_name));
+	fo_sub_keep_reprobe(sub, &priv->args.primary, info.device);
 	sub->link_up = false;
 	sub->state = FO_SUB_OWNED;
 	__atomic_store_n(&sub->port_id, port_id, __ATOMIC_RELEASE);
@@ -387,67 +418,207 @@ fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 	out->intr_conf.rxq = 0;
 }
 
+/* The journal's steps, applied to one sub-device port. */
+static int
+fo_j_mtu(void *ctx, uint16_t mtu)
+{
+	uint16_t port = *(uint16_t *)ctx, cur;
+
+	if (rte_eth_dev_get_mtu(port, &cur) == 0 && cur == mtu)
+		return 0;
+	return rte_eth_dev_set_mtu(port, mtu);
+}
+
+static int
+fo_j_mac(void *ctx, const struct fo_mac *mac)
+{
+	uint16_t port = *(uint16_t *)ctx;
+	struct rte_ether_addr cur;
+
+	/* Untrusted VFs refuse any set, even of the address they have. */
+	if (rte_eth_macaddr_get(port, &cur) == 0 &&
+			memcmp(cur.addr_bytes, mac->b, RTE_ETHER_ADDR_LEN) == 0)
+		return 0;
+	return rte_eth_dev_default_mac_addr_set(port,
+		(struct rte_ether_addr *)(uintptr_t)mac->b);
+}
+
+static int
+fo_j_mac_add(void *ctx, const struct fo_mac *mac)
+{
+	return rte_eth_dev_mac_addr_add(*(uint16_t *)ctx,
+		(struct rte_ether_addr *)(uintptr_t)mac->b, 0);
+}
+
+/* A device without the op has no filter: it receives everything anyway. */
+static int
+fo_j_promisc(void *ctx, bool on)
+{
+	uint16_t port = *(uint16_t *)ctx;
+	int ret = on ? rte_eth_promiscuous_enable(port) :
+		rte_eth_promiscuous_disable(port);
+
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
+static int
+fo_j_allmulti(void *ctx, bool on)
+{
+	uint16_t port = *(uint16_t *)ctx;
+	int ret = on ? rte_eth_allmulticast_enable(port) :
+		rte_eth_allmulticast_disable(port);
+
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
+static int
+fo_j_mc_list(void *ctx, const struct fo_mac *mc, uint16_t n)
+{
+	return rte_eth_dev_set_mc_addr_list(*(uint16_t *)ctx,
+		(struct rte_ether_addr *)(uintptr_t)mc, n);
+}
+
+static int
+fo_j_vlan_offload(void *ctx, int mask)
+{
+	return rte_eth_dev_set_vlan_offload(*(uint16_t *)ctx, mask);
+}
+
+static int
+fo_j_vlan_filter(void *ctx, uint16_t vlan)
+{
+	return rte_eth_dev_vlan_filter(*(uint16_t *)ctx, vlan, 1);
+}
+
+static int
+fo_j_rss_hash(void *ctx, uint64_t hf, const uint8_t *key, uint8_t key_len)
+{
+	struct rte_eth_rss_conf conf = {
+		.rss_key = (uint8_t *)(uintptr_t)key,
+		.rss_key_len = key_len,
+		.rss_hf = hf,
+	};
+
+	return rte_eth_dev_rss_hash_update(*(uint16_t *)ctx, &conf);
+}
+
+static int
+fo_j_rss_reta(void *ctx, const uint16_t *reta, uint16_t size)
+{
+	struct rte_eth_rss_reta_entry64 conf[FO_JOURNAL_RETA /
+		RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t i;
+
+	memset(conf, 0, sizeof(conf));
+	for (i = 0; i < size; i++) {
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |=
+			UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i %
+			RTE_ETH_RETA_GROUP_SIZE] = reta[i];
+	}
+	return rte_eth_dev_rss_reta_update(*(uint16_t *)ctx, conf, size);
+}
+
+static int
+fo_j_link_down(void *ctx)
+{
+	return rte_eth_dev_set_link_down(*(uint16_t *)ctx);
+}
+
+static const struct fo_journal_ops fo_journal_ethdev = {
+	.mtu = fo_j_mtu,
+	.mac = fo_j_mac,
+	.mac_add = fo_j_mac_add,
+	.promisc = fo_j_promisc,
+	.allmulti = fo_j_allmulti,
+	.mc_list = fo_j_mc_list,
+	.vlan_offload = fo_j_vlan_offload,
+	.vlan_filter = fo_j_vlan_filter,
+	.rss_hash = fo_j_rss_hash,
+	.rss_reta = fo_j_rss_reta,
+	.link_down = fo_j_link_down,
+};
+
+/* Queue setup like the failover port's, on the sub-device's own socket. */
+static int
+fo_sub_queues_setup(struct fo_priv *priv, uint16_t port, const char **step)
+{
+	struct rte_eth_dev_data *data = priv->dev->data;
+	int socket = rte_eth_dev_socket_id(port);
+	struct fo_queue *q;
+	uint16_t i;
+	int ret = 0;
+
+	for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
+		*step = "rx queue setup";
+		q = data->rx_queues[i];
+		if (q != NULL)
+			ret = rte_eth_rx_queue_setup(port, i, q->nb_desc,
+				socket >= 0 ? (unsigned int)socket :
+				q->socket_id, &q->rx_conf, q->mp);
+	}
+	for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
+		*step = "tx queue setup";
+		q = data->tx_queues[i];
+		if (q != NULL)
+			ret = rte_eth_tx_queue_setup(port, i, q->nb_desc,
+				socket >= 0 ? (unsigned int)socket :
+				q->socket_id, &q->tx_conf);
+	}
+	return ret;
+}
+
+/* Queues the application stopped stay stopped on the newcomer. */
+static int
+fo_sub_queue_states(struct fo_priv *priv, uint16_t port, const char **step)
+{
+	struct rte_eth_dev_data *data = priv->dev->data;
+	uint16_t i;
+	int ret = 0;
+
+	*step = "queue state";
+	for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
+		if (data->rx_queue_state[i] == RTE_ETH_QUEUE_STATE_STOPPED)
+			ret = rte_eth_dev_rx_queue_stop(port, i);
+	}
+	for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
+		if (data->tx_queue_state[i] == RTE_ETH_QUEUE_STATE_STOPPED)
+			ret = rte_eth_dev_tx_queue_stop(port, i);
+	}
+	/*
+	 * Without per-queue stop, the application could not have stopped the
+	 * queue while this device was there either.
+	 */
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
 /*
- * Configure a sub-device like the failover port, set up its queues and
- * start it if the failover port is started. Off the datapath: it joins the
- * paths only when the caller publishes them.
+ * Bring a sub-device to the failover port's state, off the datapath:
+ * configure, queues, the journal in its documented order, start, queue
+ * states. It joins the paths only when the caller publishes them. A step
+ * that fails is logged by name and the device stays out (owned, not
+ * started); the next event or poll tries again.
  */
 int
 fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 {
 	struct rte_eth_dev_data *data = priv->dev->data;
-	const char *role = fo_role_name(sub->role);
 	uint16_t port = sub->port_id;
 	struct rte_eth_conf conf;
-	const char *step;
-	struct fo_queue *q;
-	uint16_t i, mtu;
-	int ret;
+	const char *step = "configure";
+	int ret = 0;
 
 	if (!priv->configured)
 		return 0;
 	if (sub->state < FO_SUB_CONFIGURED) {
-		step = "configure";
 		fo_sub_conf(port, &data->dev_conf, &conf);
 		ret = rte_eth_dev_configure(port, data->nb_rx_queues,
 				data->nb_tx_queues, &conf);
-		for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
-			step = "rx queue setup";
-			q = data->rx_queues[i];
-			if (q != NULL)
-				ret = rte_eth_rx_queue_setup(port, i,
-					q->nb_desc, q->socket_id, &q->rx_conf,
-					q->mp);
-		}
-		for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
-			step = "tx queue setup";
-			q = data->tx_queues[i];
-			if (q != NULL)
-				ret = rte_eth_tx_queue_setup(port, i,
-					q->nb_desc, q->socket_id, &q->tx_conf);
-		}
-		if (ret == 0 && rte_eth_dev_get_mtu(port, &mtu) == 0 &&
-				mtu != data->mtu) {
-			step = "mtu";
-			ret = rte_eth_dev_set_mtu(port, data->mtu);
-		}
-		if (ret == 0) {
-			step = "promiscuous";
-			ret = data->promiscuous ?
-				rte_eth_promiscuous_enable(port) :
-				rte_eth_promiscuous_disable(port);
-			/* A device without the op has no filter. */
-			if (ret == -ENOTSUP)
-				ret = 0;
-		}
-		if (ret == 0) {
-			step = "allmulticast";
-			ret = data->all_multicast ?
-				rte_eth_allmulticast_enable(port) :
-				rte_eth_allmulticast_disable(port);
-			if (ret == -ENOTSUP)
-				ret = 0;
-		}
+		if (ret == 0)
+			ret = fo_sub_queues_setup(priv, port, &step);
+		if (ret == 0)
+			ret = fo_journal_replay(&priv->journal,
+				&fo_journal_ethdev, &port, &step);
 		if (ret != 0)
 			goto fail;
 		sub->state = FO_SUB_CONFIGURED;
@@ -455,14 +626,23 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 	if (priv->started && sub->state < FO_SUB_STARTED) {
 		step = "start";
 		ret = rte_eth_dev_start(port);
-		if (ret != 0)
+		if (ret == 0)
+			ret = fo_sub_queue_states(priv, port, &step);
+		if (ret != 0) {
+			rte_eth_dev_stop(port);
 			goto fail;
+		}
 		sub->state = FO_SUB_STARTED;
+		sub->tx_after = rte_get_timer_cycles() +
+			rte_get_timer_hz() * priv->args.warmup_ms / 1000;
 	}
 	return 0;
 fail:
-	FO_LOG(ERR, priv, "%s %s: %s failed (%s)", role,
+	FO_LOG(ERR, priv, "%s %s not brought up: %s failed (%s); retried on "
+		"the next event", fo_role_name(sub->role),
 		rte_eth_devices[port].data->name, step, rte_strerror(-ret));
+	/* A half-replayed device is configured from scratch next time. */
+	sub->state = FO_SUB_OWNED;
 	return ret;
 }
 
