@@ -58,6 +58,10 @@ static struct {
 	const char *remove_role;
 	const char *peer_log;
 	const char *create;
+	const char *settings;
+	const char *primary_args;
+	const char *vias;
+	uint32_t cycles;
 	uint16_t queues;
 	uint64_t packets;
 	uint64_t remove_at;
@@ -71,7 +75,13 @@ static struct {
 	.rate = 200000,
 };
 
+#define MAX_PEERS 2
+
 static uint16_t fo_port, primary_port, standby_port, peer_port = UINT16_MAX;
+/* Further vhost backends (a virtio-user primary's), drained, not logged. */
+static uint16_t extra_peers[MAX_PEERS];
+static unsigned int nb_extra_peers;
+static const char *extra_peer_names[MAX_PEERS];
 static struct rte_mempool *pool;
 static volatile int stop_workers;
 static volatile int stop_peer;
@@ -226,7 +236,7 @@ peer_main(void *arg)
 				__atomic_store_n(&peer_first_tsc,
 					rte_get_timer_cycles(),
 					__ATOMIC_RELEASE);
-			if (peer_nb_seqs < opt.packets * 2)
+			if (peer_seqs != NULL && peer_nb_seqs < opt.packets * 2)
 				peer_seqs[peer_nb_seqs++] = seq;
 		}
 		if (n > 0) {
@@ -238,6 +248,13 @@ peer_main(void *arg)
 		if (pkts[0] != NULL && rte_eth_tx_burst(peer_port, q, pkts, 1)
 				== 0)
 			rte_pktmbuf_free(pkts[0]);
+		for (i = 0; i < nb_extra_peers; i++) {
+			uint16_t m = rte_eth_rx_burst(extra_peers[i], q, pkts,
+				BURST);
+
+			if (m > 0)
+				rte_pktmbuf_free_bulk(pkts, m);
+		}
 	}
 	return 0;
 }
@@ -332,6 +349,8 @@ do_remove(uint16_t port)
 	return -1;
 }
 
+static bool want(const char *name);
+
 static int
 setup_port(uint16_t port, uint16_t nb_q)
 {
@@ -340,6 +359,12 @@ setup_port(uint16_t port, uint16_t nb_q)
 	int ret;
 
 	memset(&conf, 0, sizeof(conf));
+	if (port == fo_port && (want("rss") || want("reta"))) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP;
+	}
+	if (port == fo_port && want("vlan"))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
 	ret = rte_eth_dev_configure(port, nb_q, nb_q, &conf);
 	for (q = 0; ret == 0 && q < nb_q; q++)
 		ret = rte_eth_rx_queue_setup(port, q, 256, rte_socket_id(),
@@ -355,6 +380,232 @@ setup_port(uint16_t port, uint16_t nb_q)
 	return ret;
 }
 
+/*
+ * Settings the application makes on the failover port, which every
+ * re-adopted primary must have again.
+ */
+static const struct rte_ether_addr set_mac = {{ 0x02, 0xfa, 0, 0, 0, 0x42 }};
+static const struct rte_ether_addr extra_mac[2] = {
+	{{ 0x02, 0xfa, 0, 0, 0, 0x51 }}, {{ 0x02, 0xfa, 0, 0, 0, 0x52 }} };
+static uint8_t rss_key[40];
+static struct rte_eth_rss_reta_entry64 reta[8];
+static uint16_t reta_size;
+
+static bool
+want(const char *name)
+{
+	const char *p = opt.settings;
+	size_t n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		p = strchr(p, ',');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	return false;
+}
+
+#define APPLY(what, call) do { \
+	int _r = (call); \
+	if (_r != 0) { \
+		printf("error=setting %s refused: %s\n", what, \
+			rte_strerror(-_r)); \
+		return -1; \
+	} \
+} while (0)
+
+static int
+apply_settings(void)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_rss_conf rss;
+	uint16_t i;
+
+	if (want("mtu"))
+		APPLY("mtu", rte_eth_dev_set_mtu(fo_port, 1400));
+	if (want("mac"))
+		APPLY("mac", rte_eth_dev_default_mac_addr_set(fo_port,
+			(struct rte_ether_addr *)(uintptr_t)&set_mac));
+	if (want("macs")) {
+		/* Add two, remove the first: the journal keeps no hole. */
+		for (i = 0; i < 2; i++)
+			APPLY("macs", rte_eth_dev_mac_addr_add(fo_port,
+				(struct rte_ether_addr *)(uintptr_t)
+				&extra_mac[i], 0));
+		APPLY("macs", rte_eth_dev_mac_addr_remove(fo_port,
+			(struct rte_ether_addr *)(uintptr_t)&extra_mac[0]));
+	}
+	if (want("promisc"))
+		APPLY("promisc", rte_eth_promiscuous_enable(fo_port));
+	if (want("vlan"))
+		APPLY("vlan", rte_eth_dev_vlan_filter(fo_port, 100, 1));
+	if (want("rss")) {
+		for (i = 0; i < sizeof(rss_key); i++)
+			rss_key[i] = (uint8_t)(i * 7 + 1);
+		memset(&rss, 0, sizeof(rss));
+		rss.rss_key = rss_key;
+		rss.rss_key_len = sizeof(rss_key);
+		rss.rss_hf = RTE_ETH_RSS_IP;
+		APPLY("rss", rte_eth_dev_rss_hash_update(fo_port, &rss));
+	}
+	if (want("reta")) {
+		APPLY("reta", rte_eth_dev_info_get(fo_port, &info));
+		reta_size = RTE_MIN(info.reta_size, (uint16_t)512);
+		for (i = 0; i < reta_size; i++) {
+			reta[i / 64].mask |= UINT64_C(1) << (i % 64);
+			/* Not the default spread: the last queue first. */
+			reta[i / 64].reta[i % 64] = (opt.queues - 1 - i %
+				opt.queues);
+		}
+		APPLY("reta", rte_eth_dev_rss_reta_update(fo_port, reta,
+			reta_size));
+	}
+	return 0;
+}
+
+#define VERIFY(what, cond) do { \
+	if (!(cond)) { \
+		printf("setting_lost=%s on port %u\n", what, port); \
+		ok = false; \
+	} \
+} while (0)
+
+/* Read the settings back from the sub-device itself. */
+static bool
+verify_settings(uint16_t port)
+{
+	struct rte_eth_dev_data *data = rte_eth_devices[port].data;
+	struct rte_eth_rss_reta_entry64 got[8];
+	struct rte_eth_rss_conf rss;
+	struct rte_ether_addr mac;
+	uint8_t key[64];
+	uint16_t mtu, i;
+	bool ok = true;
+	bool has[2] = { false, false };
+	uint32_t k;
+
+	if (want("mtu"))
+		VERIFY("mtu", rte_eth_dev_get_mtu(port, &mtu) == 0 &&
+			mtu == 1400);
+	if (want("mac"))
+		VERIFY("mac", rte_eth_macaddr_get(port, &mac) == 0 &&
+			rte_is_same_ether_addr(&mac, &set_mac));
+	if (want("macs")) {
+		for (k = 1; k < 64 && data->mac_addrs != NULL; k++) {
+			for (i = 0; i < 2; i++)
+				has[i] |= rte_is_same_ether_addr(
+					&data->mac_addrs[k], &extra_mac[i]);
+		}
+		VERIFY("macs", !has[0] && has[1]);
+	}
+	if (want("promisc"))
+		VERIFY("promisc", rte_eth_promiscuous_get(port) == 1);
+	if (want("vlan"))
+		VERIFY("vlan", (data->vlan_filter_conf.ids[100 / 64] &
+			(UINT64_C(1) << (100 % 64))) != 0);
+	if (want("rss")) {
+		memset(&rss, 0, sizeof(rss));
+		rss.rss_key = key;
+		rss.rss_key_len = sizeof(key);
+		VERIFY("rss", rte_eth_dev_rss_hash_conf_get(port, &rss) == 0 &&
+			memcmp(key, rss_key, sizeof(rss_key)) == 0);
+	}
+	if (want("reta")) {
+		memcpy(got, reta, sizeof(got));
+		for (i = 0; i < 8; i++)
+			memset(got[i].reta, 0xff, sizeof(got[i].reta));
+		VERIFY("reta", rte_eth_dev_rss_reta_query(port, got,
+			reta_size) == 0);
+		for (i = 0; ok && i < reta_size; i++)
+			VERIFY("reta", got[i / 64].reta[i % 64] ==
+				reta[i / 64].reta[i % 64]);
+	}
+	return ok;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Remove the primary (rotating the removal paths) and plug it back, as a
+ * hypervisor does around a migration, with traffic on every queue; after
+ * each cycle the primary must carry TX again with every setting.
+ */
+static int
+run_cycles(void)
+{
+	static const char * const all[] = { "rmv", "dev-event", "destroy" };
+	const char *vias[RTE_DIM(all)];
+	unsigned int nb_vias = 0, v;
+	uint64_t *readopt = calloc(opt.cycles, sizeof(uint64_t));
+	uint64_t hz = rte_get_timer_hz(), t0, before;
+	uint32_t c, verified = 0;
+	uint16_t port;
+	int ret = 0;
+
+	if (readopt == NULL)
+		return -1;
+	/* --vias picks the removal paths to rotate (default: all). */
+	for (v = 0; v < RTE_DIM(all); v++) {
+		if (opt.vias == NULL || strstr(opt.vias, all[v]) != NULL)
+			vias[nb_vias++] = all[v];
+	}
+	for (c = 0; c < opt.cycles && nb_vias > 0; c++) {
+		opt.remove_via = vias[c % nb_vias];
+		before = port_opackets(standby_port);
+		if (do_remove(primary_port) != 0 ||
+				WAIT_FOR(rte_eth_dev_get_port_by_name(
+					opt.primary, &port) != 0) != 0) {
+			printf("error=cycle %u: %s removal not completed\n",
+				c, opt.remove_via);
+			ret = -1;
+			break;
+		}
+		/* Traffic goes on over the standby meanwhile. */
+		if (WAIT_FOR(port_opackets(standby_port) > before) != 0) {
+			printf("error=cycle %u: no traffic on the standby\n",
+				c);
+			ret = -1;
+			break;
+		}
+		t0 = rte_get_timer_cycles();
+		if (rte_dev_probe(opt.primary_args) != 0 ||
+				find_port(opt.primary, &primary_port) != 0) {
+			printf("error=cycle %u: cannot plug the primary back\n",
+				c);
+			ret = -1;
+			break;
+		}
+		/* Back when the primary's own counter moves: TX is on it. */
+		if (WAIT_FOR(port_opackets(primary_port) > 0) != 0) {
+			printf("error=cycle %u: primary not re-adopted\n", c);
+			ret = -1;
+			break;
+		}
+		readopt[c] = (rte_get_timer_cycles() - t0) * 1000000 / hz;
+		if (!verify_settings(primary_port)) {
+			ret = -1;
+			break;
+		}
+		verified++;
+	}
+	printf("cycles=%u\ncycles_verified=%u\n", c, verified);
+	if (verified > 0) {
+		qsort(readopt, verified, sizeof(readopt[0]), cmp_u64);
+		printf("readopt_us_median=%" PRIu64 "\nreadopt_us_max=%"
+			PRIu64 "\n", readopt[verified / 2],
+			readopt[verified - 1]);
+	}
+	free(readopt);
+	return ret;
+}
+
 static void
 usage(const char *prog)
 {
@@ -362,7 +613,8 @@ usage(const char *prog)
 		"[--peer NAME] [--remove-via rmv|dev-event|destroy|link|none] "
 		"[--remove-role primary|standby] [--queues N] [--packets N] "
 		"[--remove-at N] [--rate PPS] [--peer-log FILE] "
-		"[--create DEVARGS]\n", prog);
+		"[--create DEVARGS] [--cycles N --primary-args DEVARGS "
+		"[--settings mtu,mac,macs,promisc,vlan,rss,reta]]\n", prog);
 }
 
 static int
@@ -380,6 +632,11 @@ parse_args(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'R' },
 		{ "peer-log", required_argument, NULL, 'l' },
 		{ "create", required_argument, NULL, 'c' },
+		{ "cycles", required_argument, NULL, 'C' },
+		{ "settings", required_argument, NULL, 'S' },
+		{ "primary-args", required_argument, NULL, 'A' },
+		{ "extra-peer", required_argument, NULL, 'E' },
+		{ "vias", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -397,6 +654,17 @@ parse_args(int argc, char **argv)
 		case 'R': opt.rate = strtoull(optarg, NULL, 0); break;
 		case 'l': opt.peer_log = optarg; break;
 		case 'c': opt.create = optarg; break;
+		case 'C': opt.cycles = strtoul(optarg, NULL, 0); break;
+		case 'S': opt.settings = optarg; break;
+		case 'A': opt.primary_args = optarg; break;
+		case 'V': opt.vias = optarg; break;
+		case 'E':
+			if (nb_extra_peers == MAX_PEERS) {
+				usage(argv[0]);
+				return -1;
+			}
+			extra_peer_names[nb_extra_peers++] = optarg;
+			break;
 		default: usage(argv[0]); return -1;
 		}
 	}
@@ -428,8 +696,9 @@ main(int argc, char **argv)
 
 	pool = rte_pktmbuf_pool_create("fo_pool", 8191, 256, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	peer_seqs = calloc(opt.packets * 2 + 1, sizeof(*peer_seqs));
-	if (pool == NULL || peer_seqs == NULL) {
+	if (opt.peer_log != NULL)
+		peer_seqs = calloc(opt.packets * 2 + 1, sizeof(*peer_seqs));
+	if (pool == NULL || (opt.peer_log != NULL && peer_seqs == NULL)) {
 		printf("error=no memory\n");
 		return 2;
 	}
@@ -441,6 +710,11 @@ main(int argc, char **argv)
 	if (opt.peer != NULL && (find_port(opt.peer, &peer_port) != 0 ||
 			setup_port(peer_port, opt.queues) != 0))
 		return 2;
+	for (lcore = 0; lcore < nb_extra_peers; lcore++) {
+		if (find_port(extra_peer_names[lcore], &extra_peers[lcore]) != 0 ||
+				setup_port(extra_peers[lcore], opt.queues) != 0)
+			return 2;
+	}
 	if (opt.create != NULL) {
 		ret = rte_dev_probe(opt.create);
 		if (ret != 0) {
@@ -472,6 +746,8 @@ main(int argc, char **argv)
 	}
 	if (setup_port(fo_port, opt.queues) != 0)
 		return 1;
+	if (apply_settings() != 0)
+		return 1;
 	printf("mbufs_in_use_started=%u\n", rte_mempool_in_use_count(pool));
 
 	lcore = rte_get_next_lcore(-1, 1, 0);
@@ -495,6 +771,10 @@ main(int argc, char **argv)
 
 	removed_port = strcmp(opt.remove_role, "standby") == 0 ?
 		standby_port : primary_port;
+	if (opt.cycles > 0) {
+		ret = run_cycles();
+		goto out;
+	}
 	if (strcmp(opt.remove_via, "none") != 0) {
 		if (WAIT_FOR(total_sent() >= opt.remove_at) != 0) {
 			printf("error=traffic did not reach %" PRIu64 "\n",
@@ -582,6 +862,10 @@ out:
 	if (peer_port != UINT16_MAX) {
 		rte_eth_dev_stop(peer_port);
 		rte_eth_dev_close(peer_port);
+	}
+	for (lcore = 0; lcore < nb_extra_peers; lcore++) {
+		rte_eth_dev_stop(extra_peers[lcore]);
+		rte_eth_dev_close(extra_peers[lcore]);
 	}
 	printf("mbufs_in_use_closed=%u\n", rte_mempool_in_use_count(pool));
 	rte_mempool_free(pool);

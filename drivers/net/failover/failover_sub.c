@@ -338,6 +338,20 @@ fo_sub_claim(struct fo_priv *priv, uint16_t port_id)
 	return true;
 }
 
+/*
+ * Whether the probe of a port is over. ethdev marks the port attached just
+ * after its NEW event returns, and the vdev bus sets the device's driver
+ * only after the driver's probe returns; rte_eth_dev_info_get() needs both.
+ */
+static bool
+fo_port_probed(uint16_t port)
+{
+	return rte_eth_dev_is_valid_port(port) &&
+		rte_eth_devices[port].device != NULL &&
+		__atomic_load_n(&rte_eth_devices[port].device->driver,
+			__ATOMIC_ACQUIRE) != NULL;
+}
+
 /* Adopt the ports claimed in NEW events; give back the ones refused. */
 void
 fo_sub_adopt_claimed_locked(struct fo_priv *priv)
@@ -346,10 +360,27 @@ fo_sub_adopt_claimed_locked(struct fo_priv *priv)
 	uint16_t port;
 
 	FO_FOREACH_ROLE(r) {
-		port = __atomic_exchange_n(&priv->claimed[r], FO_PORT_NONE,
-			__ATOMIC_ACQ_REL);
-		if (port == FO_PORT_NONE || !rte_eth_dev_is_valid_port(port))
+		port = __atomic_load_n(&priv->claimed[r], __ATOMIC_ACQUIRE);
+		if (port == FO_PORT_NONE)
 			continue;
+		if (!fo_port_probed(port)) {
+			/*
+			 * The probe that raised NEW may still be running in its
+			 * own thread. Still ours: look again shortly. Released:
+			 * forget it.
+			 */
+			if (rte_eth_devices[port].data != NULL &&
+					rte_eth_devices[port].data->owner.id ==
+					priv->owner.id) {
+				fo_service_schedule_locked(priv);
+				continue;
+			}
+			__atomic_store_n(&priv->claimed[r], FO_PORT_NONE,
+				__ATOMIC_RELEASE);
+			continue;
+		}
+		__atomic_store_n(&priv->claimed[r], FO_PORT_NONE,
+			__ATOMIC_RELEASE);
 		if (priv->sub[r].state != FO_SUB_ABSENT) {
 			FO_EV_LOG(WARNING, priv, "%s %s appeared while the %s "
 				"is present: ignored", fo_role_name(r),

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The primary comes back: remove and re-add it many times while every
+queue is bursting, and read back from each re-adopted primary the settings
+the application made on the failover port (the journal's replay).
+
+FO_LONG=1 runs the long mode (10,000 cycles)."""
+import os
+
+import pytest
+
+from conftest import BUILD, PMD, eal_args, run
+
+HARNESS = BUILD / "tests/fo_functional"
+LONG = os.environ.get("FO_LONG") == "1"
+
+
+def harness(prefix, vdevs, args, lcores="0@0,1@1,2@1,3@0", timeout=600):
+    cmd = [str(HARNESS)] + eal_args(prefix, mem=512)
+    cmd[cmd.index("-l"):cmd.index("-l") + 2] = ["--lcores", lcores]
+    cmd += ["-d", str(PMD)]
+    for v in vdevs:
+        cmd += ["--vdev", v]
+    out = run(cmd + ["--"] + args, timeout=timeout)
+    res = dict(l.split("=", 1) for l in out.stdout.splitlines()
+               if "=" in l and " " not in l.split("=", 1)[0])
+    return out, res
+
+
+def check_clean(out, res):
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert "error" not in res and "setting_lost" not in res, \
+        out.stdout[-3000:]
+    assert res["stats_monotonic"] == "1"
+    assert res["mbufs_in_use_closed"] == "0"
+    assert res["fo_oerrors"] == "0"
+    assert res["rx_bad_port"] == "0"
+    # every packet the application sent was counted by the failover port
+    assert res["fo_opackets"] == res["sent"]
+
+
+def test_cycles_null_every_path(prefix):
+    """1,000 cycles (10,000 long), rotating ethdev RMV, EAL removal event
+    and detach; MTU, default MAC, RSS key and RETA read back each time."""
+    cycles = 10000 if LONG else 1000
+    out, res = harness(prefix, [
+        "net_null0", "net_null1,no-rx=1",
+        "net_failover0,standby=net_null1,primary=net_null0"], [
+        "--primary", "net_null0", "--standby", "net_null1",
+        "--primary-args", "net_null0", "--queues", "2",
+        "--cycles", str(cycles), "--packets", str(10 ** 12),
+        "--settings", "mtu,mac,rss,reta"])
+    check_clean(out, res)
+    assert int(res["cycles"]) == cycles
+    assert int(res["cycles_verified"]) == cycles
+    print("readopt_us median %s max %s" % (res["readopt_us_median"],
+                                           res["readopt_us_max"]))
+
+
+def test_cycles_virtio_user(prefix, rundir):
+    """virtio-user primary and standby against vhost-user backends; the
+    primary re-created each cycle; MTU and promiscuous mode read back.
+    (rte_dev_remove of a started virtio-user fails in DPDK itself, so the
+    removal paths here are RMV and the EAL event.)"""
+    cycles = 1000 if LONG else 100
+    mac = "02:fa:00:00:00:10"
+    s, p = rundir / "s.sock", rundir / "p.sock"
+    primary = "net_virtio_user1,path=%s,queues=1,mac=%s,cq=1" % (p, mac)
+    out, res = harness(prefix, [
+        "net_vhost0,iface=%s,queues=1" % s,
+        "net_vhost1,iface=%s,queues=1" % p], [
+        "--create", "net_failover0,standby=(net_virtio_user0,path=%s,"
+        "queues=1,mac=%s,cq=1),primary=(%s)" % (s, mac, primary),
+        "--primary", "net_virtio_user1", "--standby", "net_virtio_user0",
+        "--peer", "net_vhost0", "--extra-peer", "net_vhost1",
+        "--primary-args", primary, "--vias", "rmv,dev-event",
+        "--cycles", str(cycles), "--packets", str(10 ** 12),
+        "--settings", "mtu,promisc"], lcores="0@0,1@1,2@1")
+    check_clean(out, res)
+    assert int(res["cycles_verified"]) == cycles
