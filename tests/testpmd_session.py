@@ -13,12 +13,20 @@ for checks across the whole session (driver log lines, for instance).
 """
 import re
 import signal
+import time
 
 import pexpect
 
 from conftest import TESTPMD
 
 PROMPT = "testpmd> "
+# librte_cmdline writes the prompt one character at a time, so a log line
+# from another thread (an event, the PMD's deferred work) can land in the
+# middle of it: "testpm" "net_failover0: TX on ...\n" "d> ". The prompt is
+# matched with up to a few such whole lines between any two characters; they
+# are given back as part of the output.
+_SKIP = r"((?:[^\n]{0,400}\n){0,8}?)"
+PROMPT_RE = re.compile(_SKIP.join(re.escape(c) for c in PROMPT))
 # Things that must never appear in testpmd's output.
 CRASH_PATTERNS = ("Segmentation fault", "core dumped", "PANIC",
                   "Caught signal", "EAL: Error - exiting", "Aborted")
@@ -34,6 +42,8 @@ class TestpmdError(AssertionError):
 class TestpmdSession:
     """One interactive testpmd. args are the EAL and testpmd arguments
     (everything after the program name); "-i" is added after "--"."""
+
+    __test__ = False  # not a pytest test class
 
     def __init__(self, args, timeout=30, start_timeout=60, logfile=None):
         self.args = list(args)
@@ -60,7 +70,7 @@ class TestpmdSession:
             self._logfh = open(self.logfile, "w")
             self.child.logfile_read = self._logfh
         self._expect_prompt(self.start_timeout, "start-up")
-        self.startup = self.child.before
+        self.startup = self.before
         return self
 
     def __enter__(self):
@@ -82,7 +92,8 @@ class TestpmdSession:
 
     def _expect_prompt(self, timeout, what):
         try:
-            self.child.expect_exact(PROMPT, timeout=timeout)
+            self.child.expect(PROMPT_RE, timeout=timeout,
+                              searchwindowsize=8192)
         except pexpect.TIMEOUT:
             self._record(self.child.before or "")
             self.kill()
@@ -96,13 +107,15 @@ class TestpmdSession:
                                "%s); output:\n%s" % (what, self.exitstatus,
                                                      self.signalstatus,
                                                      self.tail()))
-        self._record(self.child.before + PROMPT)
+        # Lines printed inside the prompt belong to the output before it.
+        self.before = self.child.before + "".join(self.child.match.groups())
+        self._record(self.before + PROMPT)
 
     def tail(self, n=60):
         return "\n".join(self.log.splitlines()[-n:])
 
     def _reap(self):
-        if self.child is None:
+        if self.child is None or self.child.closed:
             return
         try:
             self.child.expect(pexpect.EOF, timeout=5)
@@ -133,7 +146,7 @@ class TestpmdSession:
             raise TestpmdError("testpmd is not running (before %r)" % line)
         self.child.sendline(line)
         self._expect_prompt(timeout or self.timeout, repr(line))
-        out = ANSI.sub("", self.child.before)
+        out = ANSI.sub("", self.before)
         out = out.replace("\r\n", "\n").replace("\r", "")
         # Drop the command line echoed by librte_cmdline (it may come after
         # asynchronous event messages), so that checks only see results.
@@ -155,6 +168,17 @@ class TestpmdSession:
                                % (pattern, type(e).__name__, self.tail()))
         self._record(self.child.before + self.child.after)
         return self.child.match
+
+    def mark(self):
+        """A position in .log, for expect_log()."""
+        return len(self.log)
+
+    def expect_log(self, text, since=0, timeout=None):
+        """Assert that @text was printed after position @since of the log,
+        waiting for it if it has not come yet (messages from other threads,
+        such as the PMD's deferred work, may follow the prompt)."""
+        if text not in self.log[since:]:
+            self.wait_for(re.escape(text), timeout=timeout)
 
     def quit(self, check=True, timeout=60):
         """Quit testpmd; with check, assert it exited 0 with no crash."""
@@ -217,10 +241,33 @@ class TestpmdSession:
                 re.findall(r"^(\w+):\s+(\d+)\s*$", out, re.M)}
 
     def ports(self):
-        """{port id: (name, driver)} from `show port summary all`."""
+        """{port id: {"mac", "name", "driver", "status"}} of the ports
+        testpmd shows (`show port summary all`: owned ports are hidden)."""
         out = self.cmd("show port summary all")
+        assert "Number of available ports" in out, out
         ports = {}
-        for m in re.finditer(r"^(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(up|down)",
+        for m in re.finditer(r"^(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(up|down)\b",
                              out, re.M):
-            ports[int(m.group(1))] = (m.group(3), m.group(4))
+            ports[int(m.group(1))] = {"mac": m.group(2), "name": m.group(3),
+                                      "driver": m.group(4),
+                                      "status": m.group(5)}
         return ports
+
+    def port_of(self, name):
+        """Port id of the visible port whose device is @name."""
+        ids = [p for p, v in self.ports().items() if v["name"] == name]
+        assert len(ids) == 1, "port %s: %r" % (name, self.ports())
+        return ids[0]
+
+    def stats_until(self, port, pred, timeout=20, what="condition"):
+        """Poll `show port stats` until pred(stats) holds; returns stats."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.port_stats(port)
+            if pred(st):
+                return st
+            if time.monotonic() > deadline:
+                raise TestpmdError("port %d: %s not reached within %ss; "
+                                   "last stats:\n%s" % (port, what, timeout,
+                                                         st["_raw"]))
+            time.sleep(0.05)

@@ -101,15 +101,13 @@ failover_probe(struct rte_vdev_device *vdev)
 	}
 	pthread_mutex_lock(&priv->lock);
 	ret = fo_sub_init(priv);
-	if (ret != 0)
-		fo_sub_uninit(priv);
 	pthread_mutex_unlock(&priv->lock);
 	/* After our own probes of sub-devices, whose NEW events we skip. */
 	if (ret == 0)
 		ret = fo_intr_register(priv);
 	if (ret != 0) {
 		pthread_mutex_lock(&priv->lock);
-		fo_sub_uninit(priv);
+		fo_sub_uninit(priv, true);
 		pthread_mutex_unlock(&priv->lock);
 		fo_priv_free(dev);
 		return ret;

@@ -220,7 +220,7 @@ fo_dev_close(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&priv->lock);
 	if (priv->started)
 		fo_dev_stop_locked(dev);
-	fo_sub_uninit(priv);
+	fo_sub_uninit(priv, false);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		fo_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)

@@ -33,6 +33,12 @@ extern int failover_event_logtype;
 /* Entries of the failover port's MAC table (ethdev's mac_addrs). */
 #define FO_MAX_MAC_ADDRS 64
 
+/*
+ * A sub-device refused for its MAC address: not an error of the failover
+ * port, which runs without it. Distinct from what a failing probe returns.
+ */
+#define FO_ERR_MAC_REFUSED (-EADDRNOTAVAIL)
+
 /* No port: a path word entry that carries nothing. */
 #define FO_PORT_NONE RTE_MAX_ETHPORTS
 
@@ -164,7 +170,7 @@ extern const struct eth_dev_ops failover_ops;
 
 /* failover_sub.c: finding, adopting and releasing sub-devices. */
 int fo_sub_init(struct fo_priv *priv);
-void fo_sub_uninit(struct fo_priv *priv);
+void fo_sub_uninit(struct fo_priv *priv, bool give_back);
 int fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role,
 		uint16_t port_id);
 void fo_sub_try_new_port_locked(struct fo_priv *priv, uint16_t port_id);

@@ -102,7 +102,7 @@ fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
 		"MAC %s and setting it failed (%s)", fo_role_name(role),
 		rte_eth_devices[port_id].data->name, have, want,
 		rte_strerror(-ret));
-	return -EPERM;
+	return FO_ERR_MAC_REFUSED;
 }
 
 /*
@@ -412,7 +412,7 @@ fo_sub_init(struct fo_priv *priv)
 	if (priv->args.primary.name[0] != '\0') {
 		ret = fo_sub_find_locked(priv, FO_PRIMARY, &priv->args.primary);
 		/* A refused primary leaves the port running on the standby. */
-		if (ret != 0 && ret != -EPERM)
+		if (ret != 0 && ret != FO_ERR_MAC_REFUSED)
 			return ret;
 		return 0;
 	}
@@ -714,11 +714,23 @@ fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub)
 	FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
 }
 
+/*
+ * On close, every sub-device port is closed. On a failed creation, ports
+ * the application probed go back to it untouched: only what the PMD probed
+ * itself is undone.
+ */
 void
-fo_sub_uninit(struct fo_priv *priv)
+fo_sub_uninit(struct fo_priv *priv, bool give_back)
 {
 	enum fo_role r;
 
-	FO_FOREACH_ROLE(r)
-		fo_sub_release_locked(priv, &priv->sub[r]);
+	FO_FOREACH_ROLE(r) {
+		struct fo_sub *sub = &priv->sub[r];
+
+		if (give_back && !sub->probed_here &&
+				sub->port_id != FO_PORT_NONE)
+			fo_sub_disown_locked(priv, sub);
+		else
+			fo_sub_release_locked(priv, sub);
+	}
 }
