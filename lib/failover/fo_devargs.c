@@ -177,13 +177,21 @@ fo_key_is(const char *item, size_t klen, const char *key)
 	return strlen(key) == klen && strncmp(item, key, klen) == 0;
 }
 
+#define RTE_DIM_FO(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char * const fo_policy_keys[] = {
+	"hotplug_poll", "warmup_ms", "drain_ms", "standby_rx", "no_path",
+	"probe_any",
+};
+
 static int
 fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
-		char err[FO_ERR_LEN])
+		unsigned int *seen, char err[FO_ERR_LEN])
 {
 	const char *eq = memchr(item, '=', len);
 	size_t klen, vlen;
 	const char *val;
+	unsigned int k;
 	int ret;
 
 	if (eq == NULL)
@@ -215,6 +223,15 @@ fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
 				(int)vlen, val);
 		out->has_mac = true;
 		return 0;
+	}
+	/* Every key once: a repeated one is more likely a mistake. */
+	for (k = 0; k < RTE_DIM_FO(fo_policy_keys); k++) {
+		if (fo_key_is(item, klen, fo_policy_keys[k])) {
+			if (*seen & (1u << k))
+				return fo_fail(err, "%s given twice",
+					fo_policy_keys[k]);
+			*seen |= 1u << k;
+		}
 	}
 	if (fo_key_is(item, klen, "hotplug_poll"))
 		return fo_ms_parse("hotplug_poll", val, vlen,
@@ -256,6 +273,7 @@ int
 fo_devargs_parse(const char *str, struct fo_devargs *out,
 		char err[FO_ERR_LEN])
 {
+	unsigned int seen = 0;
 	size_t len = 0;
 	int ret;
 
@@ -269,7 +287,7 @@ fo_devargs_parse(const char *str, struct fo_devargs *out,
 		if (ret == 0 && len == 0)
 			ret = fo_fail(err, "empty argument in \"%s\"", str);
 		if (ret == 0)
-			ret = fo_item_parse(str, len, out, err);
+			ret = fo_item_parse(str, len, out, &seen, err);
 		if (ret != 0)
 			goto fail;
 		str += len;

@@ -77,11 +77,16 @@ static struct {
 
 #define MAX_PEERS 2
 
-static uint16_t fo_port, primary_port, standby_port, peer_port = UINT16_MAX;
+static uint16_t fo_port, primary_port = UINT16_MAX, standby_port;
+static uint16_t peer_port = UINT16_MAX;
 /* Further vhost backends (a virtio-user primary's), drained, not logged. */
 static uint16_t extra_peers[MAX_PEERS];
 static unsigned int nb_extra_peers;
 static const char *extra_peer_names[MAX_PEERS];
+
+#define MAX_STEPS 16
+static const char *steps[MAX_STEPS];
+static unsigned int nb_steps;
 static struct rte_mempool *pool;
 static volatile int stop_workers;
 static volatile int stop_peer;
@@ -98,6 +103,17 @@ static uint64_t peer_received;
 static uint64_t peer_first_tsc;
 static uint64_t *peer_seqs;
 static uint64_t peer_nb_seqs;
+
+static uint64_t
+total_retries(void)
+{
+	uint64_t n = 0;
+	uint16_t q;
+
+	for (q = 0; q < opt.queues; q++)
+		n += __atomic_load_n(&workers[q].retries, __ATOMIC_RELAXED);
+	return n;
+}
 
 static uint64_t
 total_sent(void)
@@ -282,6 +298,17 @@ check_stats(void)
 		}
 		stats_prev[i] = v[i];
 	}
+}
+
+static uint64_t
+port_ipackets(uint16_t port)
+{
+	struct rte_eth_stats st;
+
+	if (!rte_eth_dev_is_valid_port(port) ||
+			rte_eth_stats_get(port, &st) != 0)
+		return 0;
+	return st.ipackets;
 }
 
 static uint64_t
@@ -606,6 +633,134 @@ run_cycles(void)
 	return ret;
 }
 
+/* Whether the failover port owns @p port. */
+static bool
+owned_by_failover(uint16_t port)
+{
+	struct rte_eth_dev_owner owner;
+
+	return rte_eth_dev_owner_get(port, &owner) == 0 &&
+		strncmp(owner.name, "net_failover", 12) == 0;
+}
+
+static bool
+unowned(uint16_t port)
+{
+	struct rte_eth_dev_owner owner;
+
+	return rte_eth_dev_owner_get(port, &owner) == 0 &&
+		owner.id == RTE_ETH_DEV_NO_OWNER;
+}
+
+/* A port of @p name, owned by the failover port, transmitting. */
+static bool
+carries_tx(const char *name)
+{
+	uint16_t port;
+
+	return rte_eth_dev_get_port_by_name(name, &port) == 0 &&
+		owned_by_failover(port) && port_opackets(port) > 0;
+}
+
+/* Owned by the failover port, kept out: not started, nothing sent. */
+static bool
+held_out(const char *name)
+{
+	uint16_t port;
+
+	return rte_eth_dev_get_port_by_name(name, &port) == 0 &&
+		owned_by_failover(port) &&
+		!rte_eth_devices[port].data->dev_started &&
+		port_opackets(port) == 0;
+}
+
+/*
+ * Scripted steps, each "action:argument", run in order with traffic on:
+ *   plug:DEVARGS         probe a device (a hot-plug)
+ *   detach:NAME          rte_dev_remove() of a device
+ *   mtu:N                set the failover port's MTU (must succeed)
+ *   expect-adopted:NAME  the failover port owns it and sends through it
+ *   expect-visible:NAME  it exists and nobody owns it
+ *   expect-held:NAME     owned, not started, nothing sent through it, while
+ *                        the standby keeps transmitting
+ *   expect-standby-rx:yes|no
+ *                        whether the standby is polled while the primary
+ *                        transmits (measured over 10,000 failover TX)
+ *   expect-no-path:drop|hold
+ *                        with no sub-device: TX drops and counts, or takes
+ *                        nothing so that the application retries
+ */
+static int
+run_steps(void)
+{
+	unsigned int i;
+	uint64_t before;
+	uint16_t port;
+	int ok;
+
+	for (i = 0; i < nb_steps; i++) {
+		const char *arg = strchr(steps[i], ':');
+		size_t alen;
+
+		if (arg == NULL)
+			return -1;
+		alen = (size_t)(arg - steps[i]);
+		arg++;
+		if (strncmp(steps[i], "plug", alen) == 0) {
+			ok = rte_dev_probe(arg) == 0;
+		} else if (strncmp(steps[i], "detach", alen) == 0) {
+			struct rte_eth_dev_info info;
+
+			ok = rte_eth_dev_get_port_by_name(arg, &port) == 0 &&
+				rte_eth_dev_info_get(port, &info) == 0 &&
+				rte_dev_remove(info.device) == 0;
+		} else if (strncmp(steps[i], "mtu", alen) == 0) {
+			ok = rte_eth_dev_set_mtu(fo_port, atoi(arg)) == 0;
+		} else if (strncmp(steps[i], "expect-adopted", alen) == 0) {
+			ok = WAIT_FOR(carries_tx(arg)) == 0;
+		} else if (strncmp(steps[i], "expect-visible", alen) == 0) {
+			ok = WAIT_FOR(rte_eth_dev_get_port_by_name(arg,
+				&port) == 0 && unowned(port)) == 0;
+		} else if (strncmp(steps[i], "expect-held", alen) == 0) {
+			ok = WAIT_FOR(held_out(arg)) == 0;
+			before = port_opackets(standby_port);
+			ok = ok && WAIT_FOR(port_opackets(standby_port) >
+				before + 1000) == 0 && held_out(arg);
+		} else if (strncmp(steps[i], "expect-standby-rx", alen) == 0) {
+			uint64_t rx, tx = port_opackets(fo_port);
+
+			/* Past any drain window (50 ms at the default rate). */
+			ok = WAIT_FOR(port_opackets(fo_port) > tx + 10000) == 0;
+			rx = port_ipackets(standby_port);
+			tx = port_opackets(fo_port);
+			ok = ok && WAIT_FOR(port_opackets(fo_port) >
+				tx + 10000) == 0;
+			ok = ok && (port_ipackets(standby_port) > rx) ==
+				(strcmp(arg, "yes") == 0);
+		} else if (strncmp(steps[i], "expect-no-path", alen) == 0) {
+			struct rte_eth_stats st;
+			uint64_t retries = total_retries();
+
+			/* Both ways the lcores keep calling TX. */
+			ok = rte_eth_stats_get(fo_port, &st) == 0;
+			if (strcmp(arg, "drop") == 0)
+				ok = ok && WAIT_FOR(rte_eth_stats_get(fo_port,
+					&st) == 0 && st.oerrors > 1000) == 0;
+			else
+				ok = ok && WAIT_FOR(total_retries() >
+					retries + 1000) == 0 &&
+					rte_eth_stats_get(fo_port, &st) == 0 &&
+					st.oerrors == 0;
+		} else {
+			ok = 0;
+		}
+		printf("step%u=%s %s\n", i, ok ? "ok" : "failed", steps[i]);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 usage(const char *prog)
 {
@@ -637,6 +792,7 @@ parse_args(int argc, char **argv)
 		{ "primary-args", required_argument, NULL, 'A' },
 		{ "extra-peer", required_argument, NULL, 'E' },
 		{ "vias", required_argument, NULL, 'V' },
+		{ "step", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -658,6 +814,13 @@ parse_args(int argc, char **argv)
 		case 'S': opt.settings = optarg; break;
 		case 'A': opt.primary_args = optarg; break;
 		case 'V': opt.vias = optarg; break;
+		case 'T':
+			if (nb_steps == MAX_STEPS) {
+				usage(argv[0]);
+				return -1;
+			}
+			steps[nb_steps++] = optarg;
+			break;
 		case 'E':
 			if (nb_extra_peers == MAX_PEERS) {
 				usage(argv[0]);
@@ -668,7 +831,8 @@ parse_args(int argc, char **argv)
 		default: usage(argv[0]); return -1;
 		}
 	}
-	if (opt.primary == NULL || opt.standby == NULL || opt.queues == 0 ||
+	if ((opt.primary == NULL && nb_steps == 0) || opt.standby == NULL ||
+			opt.queues == 0 ||
 			opt.queues > MAX_QUEUES) {
 		usage(argv[0]);
 		return -1;
@@ -685,6 +849,8 @@ main(int argc, char **argv)
 	struct rte_eth_dev_info info;
 	int ret;
 
+	/* Line by line even into a pipe: a crash must not eat the report. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		printf("error=EAL init failed\n");
@@ -734,7 +900,7 @@ main(int argc, char **argv)
 		printf("error=no failover port\n");
 		return 2;
 	}
-	if (find_port(opt.primary, &primary_port) != 0 ||
+	if ((opt.primary != NULL && find_port(opt.primary, &primary_port) != 0) ||
 			find_port(opt.standby, &standby_port) != 0)
 		return 2;
 	/* The application must not see the sub-devices. */
@@ -773,6 +939,10 @@ main(int argc, char **argv)
 		standby_port : primary_port;
 	if (opt.cycles > 0) {
 		ret = run_cycles();
+		goto out;
+	}
+	if (nb_steps > 0) {
+		ret = run_steps();
 		goto out;
 	}
 	if (strcmp(opt.remove_via, "none") != 0) {

@@ -4,7 +4,8 @@
 
 /*
  * Unit tests of lib/failover: the device argument parser, the failover
- * policy and the statistics folding. Plain C, no EAL, no test framework.
+ * policy, the statistics folding and the configuration journal. Plain C,
+ * no EAL, no test framework.
  *
  * The counts printed on the last line, "N passed, N failed", are counts of
  * individual checks (CHECK() and the checks done by the helpers below), not
@@ -13,13 +14,16 @@
  */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fo_devargs.h"
+#include "fo_journal.h"
 #include "fo_policy.h"
 #include "fo_stats.h"
 
@@ -460,6 +464,333 @@ test_devargs_reject_too_long(void)
 	fo_long_arg(buf, sizeof(buf), "standby=net_ring0,primary=(n,a=",
 		FO_DEV_ARGS_LEN - strlen("n,a="), ")");
 	REJECT1(buf, "primary");
+}
+
+/* --- fo_devargs_parse: the policy keys --- */
+
+/* The policy fields of @p da are all at their defaults. */
+static void
+fo_policy_defaults_at(int line, const char *str, const struct fo_devargs *da)
+{
+	CHECK_AT(line, str, da->hotplug_poll_ms == 0);
+	CHECK_AT(line, str, da->warmup_ms == 0);
+	CHECK_AT(line, str, da->drain_ms == FO_DRAIN_MS_DEFAULT);
+	CHECK_AT(line, str, da->standby_rx == FO_STANDBY_RX_ALWAYS);
+	CHECK_AT(line, str, da->no_path == FO_NO_PATH_DROP);
+	CHECK_AT(line, str, !da->probe_any);
+}
+
+static void
+test_devargs_policy_defaults(void)
+{
+	struct fo_devargs da;
+	char err[FO_ERR_LEN];
+
+	if (ACCEPT("standby=net_ring0", &da, err))
+		fo_policy_defaults_at(__LINE__, "standby=net_ring0", &da);
+	if (ACCEPT("standby=(net_tap0,iface=a),primary=0000:00:04.0,"
+			"mac=02:00:00:00:00:01", &da, err))
+		fo_policy_defaults_at(__LINE__, "standby,primary,mac", &da);
+	/* The default drain is a short, non-zero time. */
+	CHECK(FO_DRAIN_MS_DEFAULT > 0 && FO_DRAIN_MS_DEFAULT <= 86400000);
+	/* The first enumerators are the defaults a zeroed struct holds. */
+	CHECK(FO_STANDBY_RX_ALWAYS == 0);
+	CHECK(FO_NO_PATH_DROP == 0);
+}
+
+/* One of the millisecond keys and where parse puts it. */
+struct fo_ms_key {
+	const char *key;
+	size_t off;
+};
+
+static const struct fo_ms_key fo_ms_keys[] = {
+	{ "hotplug_poll", offsetof(struct fo_devargs, hotplug_poll_ms) },
+	{ "warmup_ms", offsetof(struct fo_devargs, warmup_ms) },
+	{ "drain_ms", offsetof(struct fo_devargs, drain_ms) },
+};
+
+static uint32_t
+fo_ms_field(const struct fo_devargs *da, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)da + off, sizeof(v));
+	return v;
+}
+
+static void
+test_devargs_policy_ms(void)
+{
+	static const struct {
+		const char *val;
+		uint32_t want;
+	} good[] = {
+		{ "0", 0 }, { "1", 1 }, { "250", 250 }, { "1000", 1000 },
+		{ "000100", 100 }, { "86399999", 86399999 },
+		{ "86400000", 86400000 },
+		{ "0000000000000086400000", 86400000 },
+	};
+	static const char * const bad[] = {
+		/* More than a day, and far past 32 and 64 bits. */
+		"86400001", "86400010", "100000000", "4294967295",
+		"4294967296", "18446744073709551615", "18446744073709551616",
+		"99999999999999999999",
+		"999999999999999999999999999999999999999999999999999999999",
+		/* Signs, spaces, other bases, units, fractions. */
+		"-1", "+5", "-0", " 10", "10 ", "1 0", "0x10", "1e3", "10ms",
+		"1.5", "abc", "=5", "5=6", "\t1",
+	};
+	char str[512];
+	struct fo_devargs da;
+	char err[FO_ERR_LEN];
+	size_t k, i, o;
+
+	for (k = 0; k < DIM(fo_ms_keys); k++) {
+		const struct fo_ms_key *mk = &fo_ms_keys[k];
+
+		for (i = 0; i < DIM(good); i++) {
+			snprintf(str, sizeof(str), "standby=net_ring0,%s=%s",
+				mk->key, good[i].val);
+			if (!ACCEPT(str, &da, err))
+				continue;
+			CHECK_AT(__LINE__, str,
+				fo_ms_field(&da, mk->off) == good[i].want);
+			/* The other two keep their defaults. */
+			for (o = 0; o < DIM(fo_ms_keys); o++) {
+				uint32_t def = fo_ms_keys[o].off ==
+					offsetof(struct fo_devargs, drain_ms) ?
+					FO_DRAIN_MS_DEFAULT : 0;
+
+				if (o != k)
+					CHECK_AT(__LINE__, str, fo_ms_field(&da,
+						fo_ms_keys[o].off) == def);
+			}
+			CHECK_AT(__LINE__, str,
+				da.standby_rx == FO_STANDBY_RX_ALWAYS);
+			CHECK_AT(__LINE__, str, da.no_path == FO_NO_PATH_DROP);
+			CHECK_AT(__LINE__, str, !da.probe_any);
+			CHECK_AT(__LINE__, str,
+				STREQ(da.standby.name, "net_ring0"));
+		}
+		/* Key first, standby after it. */
+		snprintf(str, sizeof(str), "%s=42,standby=net_ring0", mk->key);
+		if (ACCEPT(str, &da, err))
+			CHECK_AT(__LINE__, str,
+				fo_ms_field(&da, mk->off) == 42);
+
+		for (i = 0; i < DIM(bad); i++) {
+			snprintf(str, sizeof(str), "standby=net_ring0,%s=%s",
+				mk->key, bad[i]);
+			fo_reject_at(__LINE__, str, mk->key, NULL);
+		}
+		/* Empty value, at the end and before another key. */
+		snprintf(str, sizeof(str), "standby=net_ring0,%s=", mk->key);
+		fo_reject_at(__LINE__, str, mk->key, "empty");
+		snprintf(str, sizeof(str), "%s=,standby=net_ring0", mk->key);
+		fo_reject_at(__LINE__, str, mk->key, "empty");
+		/* No '=' at all. */
+		snprintf(str, sizeof(str), "standby=net_ring0,%s", mk->key);
+		fo_reject_at(__LINE__, str, mk->key, NULL);
+		/* Parentheses are for device strings only. */
+		snprintf(str, sizeof(str), "standby=net_ring0,%s=(5)", mk->key);
+		fo_reject_at(__LINE__, str, mk->key, NULL);
+		/* The error of an out-of-range value names the value. */
+		snprintf(str, sizeof(str), "standby=net_ring0,%s=86400001",
+			mk->key);
+		fo_reject_at(__LINE__, str, mk->key, "86400001");
+		snprintf(str, sizeof(str), "standby=net_ring0,%s=1x", mk->key);
+		fo_reject_at(__LINE__, str, mk->key, "1x");
+	}
+}
+
+/* One of the word keys: its words, the value each gives, and bad words. */
+static void
+test_devargs_policy_words(void)
+{
+	static const char * const bad_rx[] = {
+		"Always", "ABSENT", "alway", "alwaysx", "absent ", " absent",
+		"abs", "0", "1", "drop", "(always)", "always;absent",
+	};
+	static const char * const bad_path[] = {
+		"Drop", "HOLD", "dro", "hold2", "holds", "0", "1", "always",
+		" drop", "drop ",
+	};
+	static const char * const bad_any[] = {
+		"true", "false", "yes", "no", "on", "off", "2", "-1", "01",
+		"00", "10", "1 ", " 0", "+1", "0x1",
+	};
+	char str[256];
+	struct fo_devargs da;
+	char err[FO_ERR_LEN];
+	size_t i;
+
+	if (ACCEPT("standby=net_ring0,standby_rx=always", &da, err))
+		CHECK(da.standby_rx == FO_STANDBY_RX_ALWAYS);
+	if (ACCEPT("standby=net_ring0,standby_rx=absent", &da, err)) {
+		CHECK(da.standby_rx == FO_STANDBY_RX_ABSENT);
+		CHECK(da.no_path == FO_NO_PATH_DROP);
+		CHECK(!da.probe_any);
+		CHECK(da.drain_ms == FO_DRAIN_MS_DEFAULT);
+	}
+	if (ACCEPT("standby=net_ring0,no_path=drop", &da, err))
+		CHECK(da.no_path == FO_NO_PATH_DROP);
+	if (ACCEPT("standby=net_ring0,no_path=hold", &da, err)) {
+		CHECK(da.no_path == FO_NO_PATH_HOLD);
+		CHECK(da.standby_rx == FO_STANDBY_RX_ALWAYS);
+		CHECK(!da.probe_any);
+	}
+	if (ACCEPT("standby=net_ring0,probe_any=0", &da, err))
+		CHECK(!da.probe_any);
+	if (ACCEPT("standby=net_ring0,probe_any=1", &da, err)) {
+		CHECK(da.probe_any);
+		CHECK(da.standby_rx == FO_STANDBY_RX_ALWAYS);
+		CHECK(da.no_path == FO_NO_PATH_DROP);
+		CHECK(da.hotplug_poll_ms == 0);
+	}
+	/* The policy key before standby. */
+	if (ACCEPT("no_path=hold,standby_rx=absent,probe_any=1,"
+			"standby=net_ring0", &da, err)) {
+		CHECK(da.no_path == FO_NO_PATH_HOLD);
+		CHECK(da.standby_rx == FO_STANDBY_RX_ABSENT);
+		CHECK(da.probe_any);
+		CHECK(STREQ(da.standby.name, "net_ring0"));
+	}
+
+	for (i = 0; i < DIM(bad_rx); i++) {
+		snprintf(str, sizeof(str), "standby=net_ring0,standby_rx=%s",
+			bad_rx[i]);
+		fo_reject_at(__LINE__, str, "standby_rx", "always, absent");
+	}
+	for (i = 0; i < DIM(bad_path); i++) {
+		snprintf(str, sizeof(str), "standby=net_ring0,no_path=%s",
+			bad_path[i]);
+		fo_reject_at(__LINE__, str, "no_path", "drop, hold");
+	}
+	for (i = 0; i < DIM(bad_any); i++) {
+		snprintf(str, sizeof(str), "standby=net_ring0,probe_any=%s",
+			bad_any[i]);
+		fo_reject_at(__LINE__, str, "probe_any", "0, 1");
+	}
+	REJECT2("standby=net_ring0,standby_rx=", "standby_rx", "empty");
+	REJECT2("standby=net_ring0,no_path=", "no_path", "empty");
+	REJECT2("standby=net_ring0,probe_any=", "probe_any", "empty");
+	/* A good policy key does not save a missing standby. */
+	REJECT1("no_path=hold,probe_any=1,drain_ms=5", "standby");
+}
+
+static void
+test_devargs_policy_combined(void)
+{
+	static const uint8_t mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	struct fo_devargs da;
+	char err[FO_ERR_LEN];
+
+	if (ACCEPT("standby=(net_tap0,iface=a),primary=0000:00:04.0,"
+			"mac=02:00:00:00:00:01,hotplug_poll=500,warmup_ms=200,"
+			"standby_rx=absent,drain_ms=0,no_path=hold,probe_any=1",
+			&da, err)) {
+		CHECK(STREQ(da.standby.name, "net_tap0"));
+		CHECK(STREQ(da.standby.probe, "net_tap0,iface=a"));
+		CHECK(STREQ(da.primary.name, "0000:00:04.0"));
+		CHECK(da.primary.probe[0] == '\0');
+		CHECK(da.has_mac && memcmp(da.mac, mac, 6) == 0);
+		CHECK(da.hotplug_poll_ms == 500);
+		CHECK(da.warmup_ms == 200);
+		CHECK(da.standby_rx == FO_STANDBY_RX_ABSENT);
+		CHECK(da.drain_ms == 0);
+		CHECK(da.no_path == FO_NO_PATH_HOLD);
+		CHECK(da.probe_any);
+	}
+	/* Interleaved with the device keys, and a trailing comma. */
+	if (ACCEPT("drain_ms=86400000,primary=(net_tap1,iface=b),"
+			"warmup_ms=1,standby=net_ring0,hotplug_poll=86400000,",
+			&da, err)) {
+		CHECK(STREQ(da.standby.name, "net_ring0"));
+		CHECK(STREQ(da.primary.name, "net_tap1"));
+		CHECK(STREQ(da.primary.probe, "net_tap1,iface=b"));
+		CHECK(da.drain_ms == 86400000);
+		CHECK(da.warmup_ms == 1);
+		CHECK(da.hotplug_poll_ms == 86400000);
+		CHECK(da.standby_rx == FO_STANDBY_RX_ALWAYS);
+		CHECK(!da.has_mac);
+	}
+	/*
+	 * A policy key inside a device string belongs to that device: it
+	 * does not set the failover port's policy.
+	 */
+	if (ACCEPT("standby=(net_tap0,drain_ms=5,no_path=hold),"
+			"primary=(net_x0,probe_any=1,hotplug_poll=9)",
+			&da, err)) {
+		CHECK(STREQ(da.standby.probe,
+			"net_tap0,drain_ms=5,no_path=hold"));
+		CHECK(STREQ(da.primary.probe,
+			"net_x0,probe_any=1,hotplug_poll=9"));
+		CHECK(da.drain_ms == FO_DRAIN_MS_DEFAULT);
+		CHECK(da.no_path == FO_NO_PATH_DROP);
+		CHECK(!da.probe_any);
+		CHECK(da.hotplug_poll_ms == 0);
+	}
+	/* One bad policy key fails the whole string, wherever it is. */
+	REJECT1("standby=net_ring0,primary=net_ring1,mac=02:00:00:00:00:01,"
+		"hotplug_poll=500,no_path=maybe", "no_path");
+	REJECT1("warmup_ms=-1,standby=net_ring0,primary=net_ring1",
+		"warmup_ms");
+	/* A bad device key still fails with good policy keys around. */
+	REJECT1("drain_ms=5,standby=net_ring0,primary=net_ring0,probe_any=1",
+		"net_ring0");
+	REJECT1("probe_any=1,standby=net_ring0,mac=01:00:5e:00:00:01", "mac");
+	/* Every key once, policy keys as much as device keys. */
+	REJECT1("standby=net_ring0,hotplug_poll=1,hotplug_poll=2",
+		"hotplug_poll given twice");
+	REJECT1("standby=net_ring0,warmup_ms=1,warmup_ms=1", "warmup_ms");
+	REJECT1("standby=net_ring0,drain_ms=1,drain_ms=2", "drain_ms");
+	REJECT1("standby_rx=absent,standby=net_ring0,standby_rx=always",
+		"standby_rx");
+	REJECT1("standby=net_ring0,no_path=hold,no_path=drop", "no_path");
+	REJECT1("standby=net_ring0,probe_any=1,probe_any=0", "probe_any");
+}
+
+static void
+test_devargs_unknown_key_lists_all(void)
+{
+	static const char * const keys[] = {
+		"standby", "primary", "mac", "hotplug_poll", "warmup_ms",
+		"standby_rx", "drain_ms", "no_path", "probe_any",
+	};
+	static const char * const strs[] = {
+		"standby=net_ring0,foo=1",
+		/* Near misses of the new keys. */
+		"standby=net_ring0,hotplug_poll_ms=100",
+		"standby=net_ring0,hotplug=100",
+		"standby=net_ring0,warmup=100",
+		"standby=net_ring0,drain=100",
+		"standby=net_ring0,Drain_ms=100",
+		"standby=net_ring0,standbyrx=absent",
+		"standby=net_ring0,nopath=hold",
+		"standby=net_ring0,probe_any_=1",
+		"standby=net_ring0,probe=1",
+		/* The missing-standby error lists them too. */
+		"drain_ms=5",
+	};
+	struct fo_devargs da;
+	char err[FO_ERR_LEN];
+	size_t i, k;
+	int ret;
+
+	for (i = 0; i < DIM(strs); i++) {
+		memset(err, 0, sizeof(err));
+		ret = fo_devargs_parse(strs[i], &da, err);
+		CHECK_AT(__LINE__, strs[i], ret == -EINVAL);
+		CHECK_AT(__LINE__, strs[i], fo_err_is_line(err));
+		CHECK_AT(__LINE__, strs[i], fo_devargs_is_zero(&da));
+		for (k = 0; k < DIM(keys); k++)
+			CHECK_AT(__LINE__, strs[i],
+				strstr(err, keys[k]) != NULL);
+	}
+	/* The unknown key itself is named. */
+	REJECT1("standby=net_ring0,hotplug_poll_ms=100", "hotplug_poll_ms");
+	REJECT1("standby=net_ring0,warmup=100", "\"warmup\"");
 }
 
 /* --- fo_mac_parse --- */
@@ -1039,6 +1370,902 @@ test_stats_monotonic_random(void)
 	CHECK(exact);
 }
 
+/* --- fo_journal --- */
+
+static const struct fo_journal fo_journal_zero;
+
+/* An address whose bytes all derive from @p n, distinct for each n < 65536. */
+static struct fo_mac
+fo_mac_n(unsigned int n)
+{
+	struct fo_mac m = { { 0x02, 0x00, 0x5e, 0x10, (uint8_t)(n >> 8),
+		(uint8_t)n } };
+
+	return m;
+}
+
+static void
+test_journal_init(void)
+{
+	struct fo_journal j;
+
+	memset(&j, 0xa5, sizeof(j));
+	fo_journal_init(&j);
+	CHECK(memcmp(&j, &fo_journal_zero, sizeof(j)) == 0);
+	CHECK(!j.has_mtu && !j.has_mac && j.nb_macs == 0);
+	CHECK(!j.promisc && !j.allmulti && !j.has_mc && j.nb_mc == 0);
+	CHECK(!j.has_vlan_offload && j.nb_vlans == 0);
+	CHECK(!j.has_rss && j.rss_key_len == 0 && j.reta_size == 0);
+	CHECK(!j.link_down);
+	CHECK(!fo_journal_has_vlan(&j, 0));
+	CHECK(!fo_journal_has_vlan(&j, 4095));
+}
+
+static void
+test_journal_setters(void)
+{
+	static const uint8_t m1[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t m2[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	struct fo_journal j;
+
+	fo_journal_init(&j);
+	fo_journal_set_mtu(&j, 9000);
+	CHECK(j.has_mtu && j.mtu == 9000);
+	fo_journal_set_mtu(&j, 1500);
+	CHECK(j.has_mtu && j.mtu == 1500);
+	/* 0 is a value like another: it is journaled. */
+	fo_journal_set_mtu(&j, 0);
+	CHECK(j.has_mtu && j.mtu == 0);
+
+	fo_journal_set_mac(&j, m1);
+	CHECK(j.has_mac && memcmp(j.mac.b, m1, 6) == 0);
+	fo_journal_set_mac(&j, m2);
+	CHECK(j.has_mac && memcmp(j.mac.b, m2, 6) == 0);
+	/* The default address is not an extra one. */
+	CHECK(j.nb_macs == 0);
+
+	fo_journal_set_promisc(&j, true);
+	CHECK(j.promisc);
+	fo_journal_set_promisc(&j, false);
+	CHECK(!j.promisc);
+	fo_journal_set_allmulti(&j, true);
+	CHECK(j.allmulti && !j.promisc);
+	fo_journal_set_allmulti(&j, false);
+	CHECK(!j.allmulti);
+
+	fo_journal_set_vlan_offload(&j, 0x5);
+	CHECK(j.has_vlan_offload && j.vlan_offload == 0x5);
+	/* Offloads all off is still something to replay. */
+	fo_journal_set_vlan_offload(&j, 0);
+	CHECK(j.has_vlan_offload && j.vlan_offload == 0);
+
+	fo_journal_set_link_down(&j, true);
+	CHECK(j.link_down);
+	fo_journal_set_link_down(&j, false);
+	CHECK(!j.link_down);
+
+	/* None of these touched the other settings. */
+	CHECK(!j.has_mc && !j.has_rss && j.reta_size == 0 && j.nb_vlans == 0);
+}
+
+static void
+test_journal_mac_add(void)
+{
+	struct fo_journal j;
+	struct fo_mac m;
+	unsigned int i;
+	bool order_ok = true;
+
+	fo_journal_init(&j);
+	m = fo_mac_n(0);
+	CHECK(fo_journal_mac_add(&j, m.b) == 0);
+	CHECK(j.nb_macs == 1);
+	CHECK(memcmp(j.macs[0].b, m.b, 6) == 0);
+	/* Already there: 0, and not a second copy. */
+	CHECK(fo_journal_mac_add(&j, m.b) == 0);
+	CHECK(j.nb_macs == 1);
+
+	for (i = 1; i < FO_JOURNAL_MACS; i++) {
+		m = fo_mac_n(i);
+		CHECK_AT(__LINE__, NULL, fo_journal_mac_add(&j, m.b) == 0);
+	}
+	CHECK(j.nb_macs == FO_JOURNAL_MACS);
+	for (i = 0; i < FO_JOURNAL_MACS; i++) {
+		m = fo_mac_n(i);
+		if (memcmp(j.macs[i].b, m.b, 6) != 0)
+			order_ok = false;
+	}
+	CHECK(order_ok);
+
+	/* Full: a new one is refused and nothing changes. */
+	m = fo_mac_n(FO_JOURNAL_MACS);
+	CHECK(fo_journal_mac_add(&j, m.b) == -ENOSPC);
+	CHECK(j.nb_macs == FO_JOURNAL_MACS);
+	CHECK(fo_journal_mac_add(&j, m.b) == -ENOSPC);
+	CHECK(j.nb_macs == FO_JOURNAL_MACS);
+	/* Full, but already there: still 0. */
+	m = fo_mac_n(FO_JOURNAL_MACS - 1);
+	CHECK(fo_journal_mac_add(&j, m.b) == 0);
+	m = fo_mac_n(0);
+	CHECK(fo_journal_mac_add(&j, m.b) == 0);
+	CHECK(j.nb_macs == FO_JOURNAL_MACS);
+	/* After one is removed there is room again, at the end. */
+	m = fo_mac_n(3);
+	fo_journal_mac_del(&j, m.b);
+	CHECK(j.nb_macs == FO_JOURNAL_MACS - 1);
+	m = fo_mac_n(FO_JOURNAL_MACS);
+	CHECK(fo_journal_mac_add(&j, m.b) == 0);
+	CHECK(j.nb_macs == FO_JOURNAL_MACS);
+	CHECK(memcmp(j.macs[FO_JOURNAL_MACS - 1].b, m.b, 6) == 0);
+}
+
+static void
+test_journal_mac_del(void)
+{
+	struct fo_journal j;
+	struct fo_mac a = fo_mac_n(0xa), b = fo_mac_n(0xb), c = fo_mac_n(0xc);
+	struct fo_mac d = fo_mac_n(0xd), m;
+	unsigned int i;
+	bool order_ok = true;
+
+	fo_journal_init(&j);
+	/* On an empty journal: nothing. */
+	fo_journal_mac_del(&j, a.b);
+	CHECK(j.nb_macs == 0);
+
+	CHECK(fo_journal_mac_add(&j, a.b) == 0);
+	CHECK(fo_journal_mac_add(&j, b.b) == 0);
+	CHECK(fo_journal_mac_add(&j, c.b) == 0);
+	CHECK(j.nb_macs == 3);
+	fo_journal_mac_del(&j, b.b);
+	CHECK(j.nb_macs == 2);
+	CHECK(memcmp(j.macs[0].b, a.b, 6) == 0);
+	CHECK(memcmp(j.macs[1].b, c.b, 6) == 0);
+	/* Absent: a no-op. */
+	fo_journal_mac_del(&j, d.b);
+	fo_journal_mac_del(&j, b.b);
+	CHECK(j.nb_macs == 2);
+	CHECK(memcmp(j.macs[0].b, a.b, 6) == 0);
+	CHECK(memcmp(j.macs[1].b, c.b, 6) == 0);
+	/* The last one, then the first one. */
+	fo_journal_mac_del(&j, c.b);
+	CHECK(j.nb_macs == 1);
+	CHECK(memcmp(j.macs[0].b, a.b, 6) == 0);
+	fo_journal_mac_del(&j, a.b);
+	CHECK(j.nb_macs == 0);
+	fo_journal_mac_del(&j, a.b);
+	CHECK(j.nb_macs == 0);
+	/* Deleted then added again: at the end, once. */
+	CHECK(fo_journal_mac_add(&j, a.b) == 0);
+	CHECK(fo_journal_mac_add(&j, b.b) == 0);
+	fo_journal_mac_del(&j, a.b);
+	CHECK(fo_journal_mac_add(&j, a.b) == 0);
+	CHECK(j.nb_macs == 2);
+	CHECK(memcmp(j.macs[0].b, b.b, 6) == 0);
+	CHECK(memcmp(j.macs[1].b, a.b, 6) == 0);
+
+	/* A full journal: first, middle and last removed, order kept. */
+	fo_journal_init(&j);
+	for (i = 0; i < FO_JOURNAL_MACS; i++) {
+		m = fo_mac_n(i);
+		fo_journal_mac_add(&j, m.b);
+	}
+	m = fo_mac_n(0);
+	fo_journal_mac_del(&j, m.b);
+	m = fo_mac_n(FO_JOURNAL_MACS / 2);
+	fo_journal_mac_del(&j, m.b);
+	m = fo_mac_n(FO_JOURNAL_MACS - 1);
+	fo_journal_mac_del(&j, m.b);
+	CHECK(j.nb_macs == FO_JOURNAL_MACS - 3);
+	for (i = 0; i < j.nb_macs; i++) {
+		/* Entry i holds the (i+1)th survivor of 1..MACS-2. */
+		unsigned int want = i + 1 + (i + 1 >= FO_JOURNAL_MACS / 2);
+
+		m = fo_mac_n(want);
+		if (memcmp(j.macs[i].b, m.b, 6) != 0)
+			order_ok = false;
+	}
+	CHECK(order_ok);
+	/* None of the removed ones is still found. */
+	m = fo_mac_n(0);
+	fo_journal_mac_del(&j, m.b);
+	m = fo_mac_n(FO_JOURNAL_MACS / 2);
+	fo_journal_mac_del(&j, m.b);
+	CHECK(j.nb_macs == FO_JOURNAL_MACS - 3);
+}
+
+static void
+test_journal_mc(void)
+{
+	struct fo_mac mc[FO_JOURNAL_MC + 1];
+	struct fo_journal j;
+	unsigned int i;
+
+	for (i = 0; i < DIM(mc); i++) {
+		mc[i] = fo_mac_n(i);
+		mc[i].b[0] = 0x01;
+	}
+	fo_journal_init(&j);
+	CHECK(fo_journal_set_mc(&j, mc, 3) == 0);
+	CHECK(j.has_mc && j.nb_mc == 3);
+	CHECK(memcmp(j.mc, mc, 3 * sizeof(mc[0])) == 0);
+	/* The bound: FO_JOURNAL_MC is fine, one more is refused. */
+	CHECK(fo_journal_set_mc(&j, mc, FO_JOURNAL_MC) == 0);
+	CHECK(j.nb_mc == FO_JOURNAL_MC);
+	CHECK(memcmp(j.mc, mc, FO_JOURNAL_MC * sizeof(mc[0])) == 0);
+	CHECK(fo_journal_set_mc(&j, mc + 1, 2) == 0);
+	CHECK(j.nb_mc == 2);
+	CHECK(memcmp(j.mc, mc + 1, 2 * sizeof(mc[0])) == 0);
+	CHECK(fo_journal_set_mc(&j, mc, FO_JOURNAL_MC + 1) == -ENOSPC);
+	CHECK(fo_journal_set_mc(&j, mc, UINT16_MAX) == -ENOSPC);
+	/* Refused: the list before stays. */
+	CHECK(j.has_mc && j.nb_mc == 2);
+	CHECK(memcmp(j.mc, mc + 1, 2 * sizeof(mc[0])) == 0);
+	/* n = 0, the list flushed: journaled, as an empty list. */
+	CHECK(fo_journal_set_mc(&j, NULL, 0) == 0);
+	CHECK(j.has_mc && j.nb_mc == 0);
+	fo_journal_init(&j);
+	CHECK(fo_journal_set_mc(&j, mc, 0) == 0);
+	CHECK(j.has_mc && j.nb_mc == 0);
+	/* Refused on a fresh journal: still nothing journaled. */
+	fo_journal_init(&j);
+	CHECK(fo_journal_set_mc(&j, mc, FO_JOURNAL_MC + 1) == -ENOSPC);
+	CHECK(!j.has_mc && j.nb_mc == 0);
+}
+
+/* nb_vlans agrees with the bitmap. */
+static bool
+fo_vlan_count_ok(const struct fo_journal *j)
+{
+	unsigned int v, n = 0;
+
+	for (v = 0; v < FO_VLAN_IDS; v++)
+		n += fo_journal_has_vlan(j, (uint16_t)v);
+	return n == j->nb_vlans;
+}
+
+static void
+test_journal_vlan(void)
+{
+	struct fo_journal j;
+	unsigned int v;
+	bool all_ok = true;
+
+	fo_journal_init(&j);
+	fo_journal_set_vlan(&j, 0, true);
+	fo_journal_set_vlan(&j, 1, true);
+	fo_journal_set_vlan(&j, 4095, true);
+	CHECK(j.nb_vlans == 3);
+	CHECK(fo_journal_has_vlan(&j, 0));
+	CHECK(fo_journal_has_vlan(&j, 1));
+	CHECK(fo_journal_has_vlan(&j, 4095));
+	CHECK(!fo_journal_has_vlan(&j, 2));
+	CHECK(!fo_journal_has_vlan(&j, 64));
+	CHECK(!fo_journal_has_vlan(&j, 4094));
+	/*
+	 * Beyond the 12-bit range: false, not read out of bounds (what
+	 * follows the bitmap is made non-zero, to catch an off-by-one).
+	 */
+	CHECK(fo_journal_set_rss(&j, UINT64_MAX, NULL, 0) == 0);
+	CHECK(!fo_journal_has_vlan(&j, 4096));
+	CHECK(!fo_journal_has_vlan(&j, 4096 + 1));
+	CHECK(!fo_journal_has_vlan(&j, UINT16_MAX));
+	CHECK(fo_vlan_count_ok(&j));
+
+	/* Set twice: counted once. */
+	fo_journal_set_vlan(&j, 1, true);
+	CHECK(j.nb_vlans == 3);
+	/* Cleared, cleared again, and cleared while never set. */
+	fo_journal_set_vlan(&j, 1, false);
+	CHECK(j.nb_vlans == 2 && !fo_journal_has_vlan(&j, 1));
+	fo_journal_set_vlan(&j, 1, false);
+	CHECK(j.nb_vlans == 2);
+	fo_journal_set_vlan(&j, 100, false);
+	CHECK(j.nb_vlans == 2 && !fo_journal_has_vlan(&j, 100));
+	CHECK(fo_journal_has_vlan(&j, 0) && fo_journal_has_vlan(&j, 4095));
+	CHECK(fo_vlan_count_ok(&j));
+
+	/* Out of range: ignored, and does not alias id % 64 or % 4096. */
+	fo_journal_set_vlan(&j, 4096, true);
+	fo_journal_set_vlan(&j, 4096 + 5, true);
+	fo_journal_set_vlan(&j, UINT16_MAX, true);
+	CHECK(j.nb_vlans == 2);
+	CHECK(!fo_journal_has_vlan(&j, 5));
+	CHECK(!fo_journal_has_vlan(&j, 4095 - 64));
+	fo_journal_set_vlan(&j, 4096, false);
+	fo_journal_set_vlan(&j, 4096 + 4095, false);
+	CHECK(j.nb_vlans == 2 && fo_journal_has_vlan(&j, 4095));
+	CHECK(fo_vlan_count_ok(&j));
+
+	/* Every id on, then every id off. */
+	for (v = 0; v < FO_VLAN_IDS; v++)
+		fo_journal_set_vlan(&j, (uint16_t)v, true);
+	CHECK(j.nb_vlans == FO_VLAN_IDS);
+	for (v = 0; v < FO_VLAN_IDS; v++)
+		if (!fo_journal_has_vlan(&j, (uint16_t)v))
+			all_ok = false;
+	CHECK(all_ok);
+	for (v = 0; v < FO_VLAN_IDS; v++)
+		fo_journal_set_vlan(&j, (uint16_t)v, false);
+	CHECK(j.nb_vlans == 0);
+	CHECK(memcmp(j.vlans, fo_journal_zero.vlans, sizeof(j.vlans)) == 0);
+}
+
+static void
+test_journal_rss(void)
+{
+	uint8_t k1[FO_JOURNAL_RSS_KEY + 1], k2[FO_JOURNAL_RSS_KEY + 1];
+	struct fo_journal j;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(k1); i++) {
+		k1[i] = (uint8_t)(0x10 + i);
+		k2[i] = (uint8_t)(0xf0 - i);
+	}
+	fo_journal_init(&j);
+	/* Functions only, never a key: journaled without a key. */
+	CHECK(fo_journal_set_rss(&j, 0x1, NULL, 0) == 0);
+	CHECK(j.has_rss && j.rss_hf == 0x1 && j.rss_key_len == 0);
+
+	CHECK(fo_journal_set_rss(&j, 0x3, k1, 40) == 0);
+	CHECK(j.has_rss && j.rss_hf == 0x3 && j.rss_key_len == 40);
+	CHECK(memcmp(j.rss_key, k1, 40) == 0);
+	/* No key given later: the functions change, the key stays. */
+	CHECK(fo_journal_set_rss(&j, 0x7, NULL, 0) == 0);
+	CHECK(j.rss_hf == 0x7 && j.rss_key_len == 40);
+	CHECK(memcmp(j.rss_key, k1, 40) == 0);
+	CHECK(fo_journal_set_rss(&j, 0xf, NULL, 40) == 0);
+	CHECK(j.rss_hf == 0xf && j.rss_key_len == 40);
+	CHECK(memcmp(j.rss_key, k1, 40) == 0);
+	CHECK(fo_journal_set_rss(&j, 0x1f, k2, 0) == 0);
+	CHECK(j.rss_hf == 0x1f && j.rss_key_len == 40);
+	CHECK(memcmp(j.rss_key, k1, 40) == 0);
+	/* hf 0 (RSS off) is journaled too. */
+	CHECK(fo_journal_set_rss(&j, 0, NULL, 0) == 0);
+	CHECK(j.has_rss && j.rss_hf == 0 && j.rss_key_len == 40);
+
+	/* A new key replaces it, with its own length. */
+	CHECK(fo_journal_set_rss(&j, 0x3, k2, FO_JOURNAL_RSS_KEY) == 0);
+	CHECK(j.rss_key_len == FO_JOURNAL_RSS_KEY);
+	CHECK(memcmp(j.rss_key, k2, FO_JOURNAL_RSS_KEY) == 0);
+	CHECK(fo_journal_set_rss(&j, 0x3, k1, 52) == 0);
+	CHECK(j.rss_key_len == 52 && memcmp(j.rss_key, k1, 52) == 0);
+
+	/* Too long: -EINVAL and nothing changes, key or functions. */
+	CHECK(fo_journal_set_rss(&j, 0x99, k2, FO_JOURNAL_RSS_KEY + 1) ==
+		-EINVAL);
+	CHECK(fo_journal_set_rss(&j, 0x99, k2, UINT8_MAX) == -EINVAL);
+	CHECK(j.rss_hf == 0x3 && j.rss_key_len == 52);
+	CHECK(memcmp(j.rss_key, k1, 52) == 0);
+	fo_journal_init(&j);
+	CHECK(fo_journal_set_rss(&j, 0x99, k2, FO_JOURNAL_RSS_KEY + 1) ==
+		-EINVAL);
+	CHECK(!j.has_rss && j.rss_key_len == 0);
+}
+
+static void
+test_journal_reta(void)
+{
+	uint16_t reta[FO_JOURNAL_RETA + 1], other[4] = { 3, 2, 1, 0 };
+	struct fo_journal j;
+	unsigned int i;
+
+	for (i = 0; i < DIM(reta); i++)
+		reta[i] = (uint16_t)(i % 7);
+	fo_journal_init(&j);
+	CHECK(fo_journal_set_reta(&j, reta, 128) == 0);
+	CHECK(j.reta_size == 128);
+	CHECK(memcmp(j.reta, reta, 128 * sizeof(reta[0])) == 0);
+	CHECK(fo_journal_set_reta(&j, reta, FO_JOURNAL_RETA) == 0);
+	CHECK(j.reta_size == FO_JOURNAL_RETA);
+	CHECK(memcmp(j.reta, reta, sizeof(j.reta)) == 0);
+	CHECK(fo_journal_set_reta(&j, other, 4) == 0);
+	CHECK(j.reta_size == 4);
+	CHECK(memcmp(j.reta, other, sizeof(other)) == 0);
+	/* Over the bound: refused, the table before stays. */
+	CHECK(fo_journal_set_reta(&j, reta, FO_JOURNAL_RETA + 1) == -EINVAL);
+	CHECK(fo_journal_set_reta(&j, reta, UINT16_MAX) == -EINVAL);
+	CHECK(j.reta_size == 4);
+	CHECK(memcmp(j.reta, other, sizeof(other)) == 0);
+}
+
+/*
+ * A fake ops table: each call appends "name=args " to a log, and the
+ * fail_nth-th call (from 0) of the step named fail_step returns fail_ret.
+ */
+struct fo_rec {
+	char log[8192];
+	size_t len;
+	bool overflow;
+	const char *fail_step;
+	unsigned int fail_nth;
+	unsigned int seen;
+	int fail_ret;
+	/* What the pointer arguments pointed to, at the last call. */
+	uint16_t mc_n;
+	struct fo_mac mc[FO_JOURNAL_MC];
+	bool key_null;
+	uint8_t key_len;
+	uint8_t key[FO_JOURNAL_RSS_KEY];
+	uint16_t reta_size;
+	uint16_t reta[FO_JOURNAL_RETA];
+};
+
+static void
+fo_rec_init(struct fo_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+fo_rec_call(void *ctx, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fo_rec_call(void *ctx, const char *step, const char *fmt, ...)
+{
+	struct fo_rec *r = ctx;
+	va_list ap;
+	int n;
+
+	n = snprintf(r->log + r->len, sizeof(r->log) - r->len, "%s", step);
+	if (n > 0 && (size_t)n < sizeof(r->log) - r->len)
+		r->len += (size_t)n;
+	else
+		r->overflow = true;
+	if (fmt != NULL && !r->overflow) {
+		va_start(ap, fmt);
+		n = vsnprintf(r->log + r->len, sizeof(r->log) - r->len, fmt,
+			ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < sizeof(r->log) - r->len)
+			r->len += (size_t)n;
+		else
+			r->overflow = true;
+	}
+	if (!r->overflow && r->len + 1 < sizeof(r->log)) {
+		r->log[r->len++] = ' ';
+		r->log[r->len] = '\0';
+	} else {
+		r->overflow = true;
+	}
+	if (r->fail_step != NULL && strcmp(step, r->fail_step) == 0 &&
+			r->seen++ == r->fail_nth)
+		return r->fail_ret;
+	return 0;
+}
+
+static int
+fo_rec_mtu(void *ctx, uint16_t mtu)
+{
+	return fo_rec_call(ctx, "mtu", "=%u", mtu);
+}
+
+static int
+fo_rec_mac(void *ctx, const struct fo_mac *mac)
+{
+	return fo_rec_call(ctx, "mac", "=%02x", mac->b[5]);
+}
+
+static int
+fo_rec_mac_add(void *ctx, const struct fo_mac *mac)
+{
+	return fo_rec_call(ctx, "mac_add", "=%02x", mac->b[5]);
+}
+
+static int
+fo_rec_promisc(void *ctx, bool on)
+{
+	return fo_rec_call(ctx, "promisc", "=%d", on);
+}
+
+static int
+fo_rec_allmulti(void *ctx, bool on)
+{
+	return fo_rec_call(ctx, "allmulti", "=%d", on);
+}
+
+static int
+fo_rec_mc_list(void *ctx, const struct fo_mac *mc, uint16_t n)
+{
+	struct fo_rec *r = ctx;
+
+	r->mc_n = n;
+	if (n <= FO_JOURNAL_MC && n > 0)
+		memcpy(r->mc, mc, n * sizeof(*mc));
+	return fo_rec_call(ctx, "mc_list", "=%u", n);
+}
+
+static int
+fo_rec_vlan_offload(void *ctx, int mask)
+{
+	return fo_rec_call(ctx, "vlan_offload", "=%d", mask);
+}
+
+static int
+fo_rec_vlan_filter(void *ctx, uint16_t vlan)
+{
+	return fo_rec_call(ctx, "vlan_filter", "=%u", vlan);
+}
+
+static int
+fo_rec_rss_hash(void *ctx, uint64_t hf, const uint8_t *key, uint8_t key_len)
+{
+	struct fo_rec *r = ctx;
+
+	r->key_null = key == NULL;
+	r->key_len = key_len;
+	if (key != NULL && key_len <= FO_JOURNAL_RSS_KEY)
+		memcpy(r->key, key, key_len);
+	return fo_rec_call(ctx, "rss_hash", "=%llx/%u",
+		(unsigned long long)hf, key_len);
+}
+
+static int
+fo_rec_rss_reta(void *ctx, const uint16_t *reta, uint16_t size)
+{
+	struct fo_rec *r = ctx;
+
+	r->reta_size = size;
+	if (size <= FO_JOURNAL_RETA)
+		memcpy(r->reta, reta, size * sizeof(*reta));
+	return fo_rec_call(ctx, "rss_reta", "=%u", size);
+}
+
+static int
+fo_rec_link_down(void *ctx)
+{
+	return fo_rec_call(ctx, "link_down", NULL);
+}
+
+static const struct fo_journal_ops fo_rec_ops = {
+	.mtu = fo_rec_mtu,
+	.mac = fo_rec_mac,
+	.mac_add = fo_rec_mac_add,
+	.promisc = fo_rec_promisc,
+	.allmulti = fo_rec_allmulti,
+	.mc_list = fo_rec_mc_list,
+	.vlan_offload = fo_rec_vlan_offload,
+	.vlan_filter = fo_rec_vlan_filter,
+	.rss_hash = fo_rec_rss_hash,
+	.rss_reta = fo_rec_rss_reta,
+	.link_down = fo_rec_link_down,
+};
+
+/* Replay @p j into @p r; the return value, with *failed checked sane. */
+static int
+fo_replay_at(int line, const struct fo_journal *j,
+		const struct fo_journal_ops *ops, struct fo_rec *r,
+		const char **failed)
+{
+	int ret;
+
+	*failed = "not written";
+	ret = fo_journal_replay(j, ops, r, failed);
+	CHECK_AT(line, r->log, !r->overflow);
+	if (ret == 0)
+		CHECK_AT(line, r->log, *failed == NULL);
+	else
+		CHECK_AT(line, r->log, *failed != NULL);
+	return ret;
+}
+
+/* Replay and compare the log with @p want. */
+static void
+fo_replay_expect_at(int line, const struct fo_journal *j,
+		const struct fo_journal_ops *ops, const char *want)
+{
+	struct fo_rec r;
+	const char *failed;
+	int ret;
+
+	fo_rec_init(&r);
+	ret = fo_replay_at(line, j, ops, &r, &failed);
+	CHECK_AT(line, r.log, ret == 0);
+	CHECK_AT(line, r.log, STREQ(r.log, want));
+	if (!STREQ(r.log, want))
+		printf("    want: \"%s\"\n     got: \"%s\"\n", want, r.log);
+}
+
+#define REPLAY_EXPECT(j, ops, want) \
+	fo_replay_expect_at(__LINE__, (j), (ops), (want))
+
+static const uint8_t fo_rss_key_full[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+	0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+	0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+	0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+static const uint16_t fo_reta_full[8] = { 0, 1, 2, 3, 3, 2, 1, 0 };
+
+/*
+ * A journal with every setting, made in an order unlike the replay's, and
+ * the log its replay must give.
+ */
+static void
+fo_journal_full(struct fo_journal *j)
+{
+	struct fo_mac mc[2] = { fo_mac_n(0x71), fo_mac_n(0x72) };
+	struct fo_mac m;
+
+	fo_journal_init(j);
+	fo_journal_set_link_down(j, true);
+	fo_journal_set_reta(j, fo_reta_full, DIM(fo_reta_full));
+	fo_journal_set_rss(j, 0x38d34, fo_rss_key_full,
+		sizeof(fo_rss_key_full));
+	fo_journal_set_vlan(j, 4095, true);
+	fo_journal_set_vlan(j, 7, true);
+	fo_journal_set_vlan(j, 0, true);
+	fo_journal_set_vlan(j, 100, true);
+	fo_journal_set_vlan_offload(j, 5);
+	fo_journal_set_mc(j, mc, 2);
+	fo_journal_set_allmulti(j, true);
+	fo_journal_set_promisc(j, true);
+	m = fo_mac_n(0x0c);
+	fo_journal_mac_add(j, m.b);
+	m = fo_mac_n(0x0a);
+	fo_journal_mac_add(j, m.b);
+	m = fo_mac_n(0x0b);
+	fo_journal_mac_add(j, m.b);
+	m = fo_mac_n(0x01);
+	fo_journal_set_mac(j, m.b);
+	fo_journal_set_mtu(j, 9000);
+}
+
+#define FO_FULL_LOG "mtu=9000 mac=01 mac_add=0c mac_add=0a mac_add=0b " \
+	"promisc=1 allmulti=1 mc_list=2 vlan_offload=5 vlan_filter=0 " \
+	"vlan_filter=7 vlan_filter=100 vlan_filter=4095 rss_hash=38d34/40 " \
+	"rss_reta=8 link_down "
+
+static void
+test_journal_replay_order(void)
+{
+	struct fo_journal j;
+	struct fo_rec r;
+	const char *failed;
+	struct fo_mac mc0 = fo_mac_n(0x71), mc1 = fo_mac_n(0x72);
+
+	fo_journal_full(&j);
+	fo_rec_init(&r);
+	CHECK(fo_replay_at(__LINE__, &j, &fo_rec_ops, &r, &failed) == 0);
+	CHECK(STREQ(r.log, FO_FULL_LOG));
+	if (!STREQ(r.log, FO_FULL_LOG))
+		printf("    want: \"%s\"\n     got: \"%s\"\n", FO_FULL_LOG,
+			r.log);
+	/* What the pointers carried. */
+	CHECK(r.mc_n == 2);
+	CHECK(memcmp(r.mc[0].b, mc0.b, 6) == 0);
+	CHECK(memcmp(r.mc[1].b, mc1.b, 6) == 0);
+	CHECK(!r.key_null && r.key_len == sizeof(fo_rss_key_full));
+	CHECK(memcmp(r.key, fo_rss_key_full, sizeof(fo_rss_key_full)) == 0);
+	CHECK(r.reta_size == DIM(fo_reta_full));
+	CHECK(memcmp(r.reta, fo_reta_full, sizeof(fo_reta_full)) == 0);
+
+	/* Replay is read-only: twice gives the same. */
+	REPLAY_EXPECT(&j, &fo_rec_ops, FO_FULL_LOG);
+}
+
+static void
+test_journal_replay_skip(void)
+{
+	struct fo_journal j;
+	struct fo_rec r;
+	const char *failed;
+	struct fo_mac m = fo_mac_n(0x0a);
+	uint16_t reta[2] = { 0, 1 };
+
+	/* Nothing journaled: promisc and allmulti still run, both off. */
+	fo_journal_init(&j);
+	REPLAY_EXPECT(&j, &fo_rec_ops, "promisc=0 allmulti=0 ");
+
+	fo_journal_init(&j);
+	fo_journal_set_mtu(&j, 1500);
+	REPLAY_EXPECT(&j, &fo_rec_ops, "mtu=1500 promisc=0 allmulti=0 ");
+
+	fo_journal_init(&j);
+	fo_journal_set_promisc(&j, true);
+	REPLAY_EXPECT(&j, &fo_rec_ops, "promisc=1 allmulti=0 ");
+
+	fo_journal_init(&j);
+	fo_journal_set_allmulti(&j, true);
+	fo_journal_set_link_down(&j, true);
+	REPLAY_EXPECT(&j, &fo_rec_ops, "promisc=0 allmulti=1 link_down ");
+
+	fo_journal_init(&j);
+	fo_journal_set_vlan(&j, 5, true);
+	REPLAY_EXPECT(&j, &fo_rec_ops, "promisc=0 allmulti=0 vlan_filter=5 ");
+
+	fo_journal_init(&j);
+	fo_journal_set_vlan_offload(&j, 0);
+	REPLAY_EXPECT(&j, &fo_rec_ops,
+		"promisc=0 allmulti=0 vlan_offload=0 ");
+
+	/* An emptied multicast list is replayed, as an empty list. */
+	fo_journal_init(&j);
+	fo_journal_set_mc(&j, NULL, 0);
+	fo_rec_init(&r);
+	r.mc_n = 99;
+	CHECK(fo_replay_at(__LINE__, &j, &fo_rec_ops, &r, &failed) == 0);
+	CHECK(STREQ(r.log, "promisc=0 allmulti=0 mc_list=0 "));
+	CHECK(r.mc_n == 0);
+
+	/* RSS without a key: the key is passed as NULL, length 0. */
+	fo_journal_init(&j);
+	fo_journal_set_rss(&j, 0x4, NULL, 0);
+	fo_rec_init(&r);
+	CHECK(fo_replay_at(__LINE__, &j, &fo_rec_ops, &r, &failed) == 0);
+	CHECK(STREQ(r.log, "promisc=0 allmulti=0 rss_hash=4/0 "));
+	CHECK(r.key_null && r.key_len == 0);
+
+	fo_journal_init(&j);
+	fo_journal_set_reta(&j, reta, 2);
+	REPLAY_EXPECT(&j, &fo_rec_ops, "promisc=0 allmulti=0 rss_reta=2 ");
+
+	/* Set then undone: nothing to replay for them. */
+	fo_journal_init(&j);
+	fo_journal_mac_add(&j, m.b);
+	fo_journal_mac_del(&j, m.b);
+	fo_journal_set_vlan(&j, 9, true);
+	fo_journal_set_vlan(&j, 9, false);
+	fo_journal_set_link_down(&j, true);
+	fo_journal_set_link_down(&j, false);
+	fo_journal_set_promisc(&j, true);
+	fo_journal_set_promisc(&j, false);
+	fo_journal_set_reta(&j, reta, 2);
+	fo_journal_set_reta(&j, reta, 0);
+	REPLAY_EXPECT(&j, &fo_rec_ops, "promisc=0 allmulti=0 ");
+
+	/* Extra addresses without a default one. */
+	fo_journal_init(&j);
+	fo_journal_mac_add(&j, m.b);
+	REPLAY_EXPECT(&j, &fo_rec_ops, "mac_add=0a promisc=0 allmulti=0 ");
+}
+
+/*
+ * The expected log when the @p nth call of @p step fails: FO_FULL_LOG up to
+ * and including that call.
+ */
+static bool
+fo_full_log_cut(char *buf, size_t size, const char *step, unsigned int nth)
+{
+	const char *p = FO_FULL_LOG;
+	size_t slen = strlen(step);
+	unsigned int seen = 0;
+
+	while (*p != '\0') {
+		const char *end = strchr(p, ' ');
+
+		if (end == NULL)
+			return false;
+		if (strncmp(p, step, slen) == 0 &&
+				(p[slen] == '=' || p[slen] == ' ') &&
+				seen++ == nth) {
+			if ((size_t)(end + 1 - FO_FULL_LOG) >= size)
+				return false;
+			memcpy(buf, FO_FULL_LOG, end + 1 - FO_FULL_LOG);
+			buf[end + 1 - FO_FULL_LOG] = '\0';
+			return true;
+		}
+		p = end + 1;
+	}
+	return false;
+}
+
+static void
+test_journal_replay_fail(void)
+{
+	static const struct {
+		const char *step;
+		unsigned int nth;
+		int err;
+	} cases[] = {
+		{ "mtu", 0, -EINVAL },
+		{ "mac", 0, -EPERM },
+		{ "mac_add", 0, -ENOSPC },
+		{ "mac_add", 1, -EIO },
+		{ "mac_add", 2, -ENOTSUP },
+		{ "promisc", 0, -ENOTSUP },
+		{ "allmulti", 0, -EIO },
+		{ "mc_list", 0, -ENOMEM },
+		{ "vlan_offload", 0, -ENOTSUP },
+		{ "vlan_filter", 0, -EINVAL },
+		{ "vlan_filter", 2, -ENOSPC },
+		{ "vlan_filter", 3, -EIO },
+		{ "rss_hash", 0, -EINVAL },
+		{ "rss_reta", 0, -ENOTSUP },
+		{ "link_down", 0, -EIO },
+	};
+	char want[sizeof(FO_FULL_LOG)];
+	struct fo_journal j;
+	struct fo_rec r;
+	const char *failed;
+	size_t i;
+	int ret;
+
+	fo_journal_full(&j);
+	for (i = 0; i < DIM(cases); i++) {
+		const char *step = cases[i].step;
+
+		if (!fo_full_log_cut(want, sizeof(want), step, cases[i].nth)) {
+			CHECK_AT(__LINE__, step, !"no such step in the log");
+			continue;
+		}
+		fo_rec_init(&r);
+		r.fail_step = step;
+		r.fail_nth = cases[i].nth;
+		r.fail_ret = cases[i].err;
+		ret = fo_replay_at(__LINE__, &j, &fo_rec_ops, &r, &failed);
+		CHECK_AT(__LINE__, step, ret == cases[i].err);
+		CHECK_AT(__LINE__, step, failed != NULL && STREQ(failed, step));
+		/* Stopped right there: nothing after the failed call. */
+		CHECK_AT(__LINE__, step, STREQ(r.log, want));
+		if (!STREQ(r.log, want))
+			printf("    want: \"%s\"\n     got: \"%s\"\n", want,
+				r.log);
+	}
+
+	/* promisc fails even with nothing journaled: it always runs. */
+	fo_journal_init(&j);
+	fo_rec_init(&r);
+	r.fail_step = "promisc";
+	r.fail_ret = -EIO;
+	CHECK(fo_replay_at(__LINE__, &j, &fo_rec_ops, &r, &failed) == -EIO);
+	CHECK(failed != NULL && STREQ(failed, "promisc"));
+	CHECK(STREQ(r.log, "promisc=0 "));
+	/* A step that is skipped cannot fail. */
+	fo_rec_init(&r);
+	r.fail_step = "mtu";
+	r.fail_ret = -EIO;
+	CHECK(fo_replay_at(__LINE__, &j, &fo_rec_ops, &r, &failed) == 0);
+	CHECK(failed == NULL);
+}
+
+static void
+test_journal_replay_null_ops(void)
+{
+	static const struct fo_journal_ops none;
+	struct fo_journal_ops some = fo_rec_ops;
+	struct fo_journal j;
+	struct fo_rec r;
+	const char *failed;
+
+	fo_journal_full(&j);
+	/* No op at all: every step skipped, success. */
+	fo_rec_init(&r);
+	CHECK(fo_replay_at(__LINE__, &j, &none, &r, &failed) == 0);
+	CHECK(r.len == 0);
+
+	/* Some missing: the others run, in order. */
+	some.mtu = NULL;
+	some.mac_add = NULL;
+	some.promisc = NULL;
+	some.vlan_filter = NULL;
+	some.link_down = NULL;
+	REPLAY_EXPECT(&j, &some, "mac=01 allmulti=1 mc_list=2 vlan_offload=5 "
+		"rss_hash=38d34/40 rss_reta=8 ");
+	some = fo_rec_ops;
+	some.mac = NULL;
+	some.allmulti = NULL;
+	some.mc_list = NULL;
+	some.vlan_offload = NULL;
+	some.rss_hash = NULL;
+	some.rss_reta = NULL;
+	REPLAY_EXPECT(&j, &some, "mtu=9000 mac_add=0c mac_add=0a mac_add=0b "
+		"promisc=1 vlan_filter=0 vlan_filter=7 vlan_filter=100 "
+		"vlan_filter=4095 link_down ");
+
+	/* A missing op is not a failure, even where a call would fail. */
+	some = fo_rec_ops;
+	some.vlan_filter = NULL;
+	fo_rec_init(&r);
+	r.fail_step = "vlan_filter";
+	r.fail_ret = -EIO;
+	CHECK(fo_replay_at(__LINE__, &j, &some, &r, &failed) == 0);
+	CHECK(failed == NULL);
+	CHECK(strstr(r.log, "vlan_filter") == NULL);
+	CHECK(strstr(r.log, "link_down") != NULL);
+}
+
 typedef void (*fo_test_fn)(void);
 
 static const struct {
@@ -1061,6 +2288,11 @@ static const struct {
 	FO_TEST(test_devargs_reject_mac),
 	FO_TEST(test_devargs_reject_same_device),
 	FO_TEST(test_devargs_reject_too_long),
+	FO_TEST(test_devargs_policy_defaults),
+	FO_TEST(test_devargs_policy_ms),
+	FO_TEST(test_devargs_policy_words),
+	FO_TEST(test_devargs_policy_combined),
+	FO_TEST(test_devargs_unknown_key_lists_all),
 	FO_TEST(test_mac_parse),
 	FO_TEST(test_policy_event_action),
 	FO_TEST(test_policy_action_state),
@@ -1075,6 +2307,18 @@ static const struct {
 	FO_TEST(test_stats_retire),
 	FO_TEST(test_stats_reset),
 	FO_TEST(test_stats_monotonic_random),
+	FO_TEST(test_journal_init),
+	FO_TEST(test_journal_setters),
+	FO_TEST(test_journal_mac_add),
+	FO_TEST(test_journal_mac_del),
+	FO_TEST(test_journal_mc),
+	FO_TEST(test_journal_vlan),
+	FO_TEST(test_journal_rss),
+	FO_TEST(test_journal_reta),
+	FO_TEST(test_journal_replay_order),
+	FO_TEST(test_journal_replay_skip),
+	FO_TEST(test_journal_replay_fail),
+	FO_TEST(test_journal_replay_null_ops),
 #undef FO_TEST
 };
 

@@ -22,11 +22,17 @@ fo_apply_all_locked(struct rte_eth_dev *dev, const char *what,
 		const void *undo_arg)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
+	/*
+	 * Once configured, a sub-device not brought up yet gets the setting
+	 * from the journal; it must not veto the application's call.
+	 */
+	enum fo_sub_state min = priv->configured ? FO_SUB_CONFIGURED :
+		FO_SUB_OWNED;
 	enum fo_role r, done;
 	int ret = 0;
 
 	FO_FOREACH_ROLE(r) {
-		if (priv->sub[r].state < FO_SUB_OWNED)
+		if (priv->sub[r].state < min)
 			continue;
 		ret = apply(priv->sub[r].port_id, arg);
 		if (ret != 0)
@@ -37,7 +43,7 @@ fo_apply_all_locked(struct rte_eth_dev *dev, const char *what,
 			fo_role_name(r), priv->sub[r].dev_name,
 			rte_strerror(-ret));
 		for (done = FO_PRIMARY; undo != NULL && done < r; done++) {
-			if (priv->sub[done].state >= FO_SUB_OWNED)
+			if (priv->sub[done].state >= min)
 				undo(priv->sub[done].port_id, undo_arg);
 		}
 	}

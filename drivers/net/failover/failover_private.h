@@ -12,6 +12,8 @@
 #include <rte_ethdev.h>
 #include <ethdev_driver.h>
 #include <rte_log.h>
+#include <bus_pci_driver.h>
+#include <bus_vdev_driver.h>
 
 #include "fo_devargs.h"
 #include "fo_journal.h"
@@ -96,6 +98,22 @@ struct fo_queue {
 	struct rte_mempool *mp;
 } __rte_cache_aligned;
 
+/*
+ * A copy of a sub-device's bus driver, whose remove tells the failover
+ * port first (failover_shadow.c). The device points to the rte_driver
+ * inside one of the copies while it is a sub-device.
+ */
+struct fo_shadow {
+	struct rte_vdev_driver vdev;
+	struct rte_pci_driver pci;
+	const struct rte_vdev_driver *orig_vdev;
+	const struct rte_pci_driver *orig_pci;
+	/* The device whose driver is replaced; NULL when none is. */
+	struct rte_device *rdev;
+	struct fo_priv *priv;
+	enum fo_role role;
+};
+
 struct fo_sub {
 	enum fo_role role;
 	/* Changed only with priv->lock held. */
@@ -119,6 +137,10 @@ struct fo_sub {
 	char reprobe[FO_DEV_ARGS_LEN];
 	/* TSC before which a returning sub-device does not carry TX. */
 	uint64_t tx_after;
+	struct fo_shadow shadow;
+	/* The bring-up step that failed last, logged once until it changes. */
+	const char *failed_step;
+	int failed_ret;
 	/* Capability profile from the first time the sub-device was seen. */
 	struct rte_eth_dev_info info;
 	bool info_valid;
@@ -183,6 +205,11 @@ void fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub);
 void fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub);
 enum fo_role fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id);
 
+/* failover_shadow.c: notice of a detach before the driver frees. */
+void fo_shadow_install(struct fo_priv *priv, struct fo_sub *sub,
+		struct rte_device *rdev);
+void fo_shadow_uninstall(struct fo_sub *sub);
+
 /* failover_rxtx.c: bursts and path publication. */
 uint16_t failover_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
@@ -195,6 +222,8 @@ void fo_intr_unregister(struct fo_priv *priv);
 void fo_service_schedule_locked(struct fo_priv *priv);
 void fo_service_schedule_at_locked(struct fo_priv *priv, uint64_t tsc);
 void fo_link_notify(struct fo_priv *priv, bool changed);
+void fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
+		const struct rte_device *rdev);
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);

@@ -115,7 +115,8 @@ fo_sub_keep_reprobe(struct fo_sub *sub, const struct fo_subdev_spec *spec,
 {
 	const struct rte_devargs *da = rte_dev_devargs(rdev);
 
-	if (sub->role != FO_PRIMARY)
+	/* Only a primary named by primary= is one to bring back. */
+	if (sub->role != FO_PRIMARY || spec->name[0] == '\0')
 		return;
 	if (spec->probe[0] != '\0')
 		rte_strscpy(sub->reprobe, spec->probe, sizeof(sub->reprobe));
@@ -133,6 +134,7 @@ fo_sub_disown_locked(struct fo_priv *priv, struct fo_sub *sub)
 {
 	uint16_t port = sub->port_id;
 
+	fo_shadow_uninstall(sub);
 	__atomic_store_n(&sub->port_id, FO_PORT_NONE, __ATOMIC_RELEASE);
 	sub->state = FO_SUB_ABSENT;
 	rte_eth_dev_owner_unset(port, priv->owner.id);
@@ -184,7 +186,9 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	rte_strscpy(sub->dev_name, rte_dev_name(info.device),
 		sizeof(sub->dev_name));
 	fo_sub_keep_reprobe(sub, &priv->args.primary, info.device);
+	fo_shadow_install(priv, sub, info.device);
 	sub->link_up = false;
+	sub->failed_step = NULL;
 	sub->state = FO_SUB_OWNED;
 	__atomic_store_n(&sub->port_id, port_id, __ATOMIC_RELEASE);
 	/* A primary adopted before the failover MAC was known: check now. */
@@ -322,9 +326,14 @@ fo_sub_claim(struct fo_priv *priv, uint16_t port_id)
 		role = FO_PRIMARY;
 	else if (priv->args.primary.name[0] == '\0' &&
 			data->mac_addrs != NULL &&
-			!rte_is_zero_ether_addr(fo_mac(priv)) &&
-			rte_is_same_ether_addr(&data->mac_addrs[0], fo_mac(priv)))
-		role = FO_PRIMARY;
+			!rte_is_zero_ether_addr(fo_mac(priv))) {
+		if (rte_is_same_ether_addr(&data->mac_addrs[0], fo_mac(priv)))
+			role = FO_PRIMARY;
+		else
+			FO_EV_LOG(INFO, priv, "port %u (%s) is not the "
+				"failover MAC: not a primary", port_id,
+				data->name);
+	}
 	if (role == FO_ROLE_NONE || data->owner.id != RTE_ETH_DEV_NO_OWNER)
 		return false;
 	if (!__atomic_compare_exchange_n(&priv->claimed[role], &none, port_id,
@@ -664,14 +673,20 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 			goto fail;
 		}
 		sub->state = FO_SUB_STARTED;
+		sub->failed_step = NULL;
 		sub->tx_after = rte_get_timer_cycles() +
 			rte_get_timer_hz() * priv->args.warmup_ms / 1000;
 	}
 	return 0;
 fail:
-	FO_LOG(ERR, priv, "%s %s not brought up: %s failed (%s); retried on "
-		"the next event", fo_role_name(sub->role),
-		rte_eth_devices[port].data->name, step, rte_strerror(-ret));
+	/* Retried on every event and poll tick: say it once per cause. */
+	if (step != sub->failed_step || ret != sub->failed_ret)
+		FO_LOG(ERR, priv, "%s %s not brought up: %s failed (%s); "
+			"retried on the next event", fo_role_name(sub->role),
+			rte_eth_devices[port].data->name, step,
+			rte_strerror(-ret));
+	sub->failed_step = step;
+	sub->failed_ret = ret;
 	/* A half-replayed device is configured from scratch next time. */
 	sub->state = FO_SUB_OWNED;
 	return ret;
@@ -689,6 +704,8 @@ fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub)
 	struct rte_device *rdev;
 	bool removed = sub->state == FO_SUB_REMOVING;
 
+	/* Our own remove below must not come back to us. */
+	fo_shadow_uninstall(sub);
 	if (port == FO_PORT_NONE) {
 		sub->state = FO_SUB_ABSENT;
 		return;

@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Which device becomes the primary, and the policy device arguments, with
+traffic on: scripted steps of tests/functional/fo_functional (--step)."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import BUILD, PMD, eal_args, run
+
+HARNESS = BUILD / "tests/fo_functional"
+MAC = "02:fa:00:00:00:20"
+
+
+def steps(prefix, vdevs, args, step_list):
+    cmd = [str(HARNESS)] + eal_args(prefix, mem=512) + ["-d", str(PMD)]
+    for v in vdevs:
+        cmd += ["--vdev", v]
+    cmd += ["--"] + args + ["--packets", str(10 ** 12)]
+    for s in step_list:
+        cmd += ["--step", s]
+    out = run(cmd, timeout=180)
+    assert out.returncode == 0, out.stdout[-3000:]
+    for i, s in enumerate(step_list):
+        assert "step%d=ok %s" % (i, s) in out.stdout, out.stdout[-3000:]
+    assert "mbufs_in_use_closed=0" in out.stdout
+    return out.stdout
+
+
+def tag():
+    return "%x" % (os.getpid() & 0xffff)
+
+
+def test_mac_rule_for_hotplugged_ports(prefix):
+    """Without primary=, a port that appears with the failover MAC is the
+    primary (Linux net_failover's rule); another MAC, or a second candidate
+    while one is adopted, is left to the application, with a log line."""
+    t = tag()
+    log = steps(prefix, ["net_failover0,standby=(net_null1),mac=%s" % MAC],
+                ["--standby", "net_null1"], [
+        "plug:net_tap0,iface=fa%s,mac=02:fa:00:00:00:21" % t,
+        "expect-visible:net_tap0",
+        "plug:net_tap1,iface=fb%s,mac=%s" % (t, MAC),
+        "expect-adopted:net_tap1",
+        "plug:net_tap2,iface=fc%s,mac=%s" % (t, MAC),
+        "expect-visible:net_tap2"])
+    assert "port 2 (net_tap0) is not the failover MAC: not a primary" in log
+    assert "primary net_tap2 appeared while the primary is present: " \
+           "ignored" in log
+
+
+@pytest.fixture
+def veth():
+    a, b = "fv%s" % tag(), "fw%s" % tag()
+    subprocess.run(["ip", "link", "add", a, "type", "veth", "peer", "name",
+                    b], check=True)
+    subprocess.run(["ip", "link", "set", a, "address", MAC], check=True)
+    for i in (a, b):
+        subprocess.run(["ip", "link", "set", i, "up"], check=True)
+    yield a
+    subprocess.run(["ip", "link", "del", a])
+
+
+def test_refused_replay_stays_on_standby_and_is_retried(prefix, veth):
+    """The application set MTU 1400 while a tap primary was there. The
+    primary is detached under traffic (safe for net_tap, whose remove frees
+    its queues). A net_pcap primary comes back that cannot set its MTU: it
+    is held out, logged once by name of the setting, TX stays on the
+    standby. Once the application sets 1500 again, the next poll tick
+    adopts it."""
+    t = tag()
+    log = steps(prefix, ["net_failover0,standby=(net_null1),mac=%s,"
+                         "hotplug_poll=20" % MAC], ["--standby", "net_null1"], [
+        "plug:net_tap1,iface=fb%s,mac=%s" % (t, MAC),
+        "expect-adopted:net_tap1",
+        "mtu:1400",
+        "detach:net_tap1",
+        "plug:net_pcap0,iface=%s,phy_mac=1" % veth,
+        "expect-held:net_pcap0",
+        "mtu:1500",
+        "expect-adopted:net_pcap0"])
+    refusals = [l for l in log.splitlines() if "not brought up" in l]
+    assert refusals and all("net_pcap0" in l and "mtu failed" in l
+                            for l in refusals)
+    # retried on every poll tick, logged once
+    assert len(refusals) == 1, refusals
+
+
+@pytest.mark.parametrize("policy,polled", [("always", "yes"),
+                                           ("absent", "no")])
+def test_standby_rx_policy(prefix, policy, polled):
+    """standby_rx=always polls the standby all the time; absent (Linux's
+    rule) only while the primary is away, plus the drain window."""
+    steps(prefix, ["net_null0", "net_null1",
+                   "net_failover0,standby=net_null1,primary=net_null0,"
+                   "standby_rx=%s,drain_ms=20" % policy],
+          ["--standby", "net_null1", "--primary", "net_null0"], [
+        "expect-adopted:net_null0",
+        "expect-standby-rx:%s" % polled,
+        "detach:net_null0",
+        "expect-standby-rx:yes"])
+
+
+@pytest.mark.parametrize("policy", ["drop", "hold"])
+def test_no_path_policy(prefix, policy):
+    """Both sub-devices gone: drop and count in oerrors (Linux), or take
+    nothing so that the application keeps its packets and retries."""
+    steps(prefix, ["net_null0", "net_null1",
+                   "net_failover0,standby=net_null1,primary=net_null0,"
+                   "no_path=%s" % policy],
+          ["--standby", "net_null1", "--primary", "net_null0"], [
+        "expect-adopted:net_null0", "detach:net_null0", "detach:net_null1",
+        "expect-no-path:%s" % policy])
+
+
+def test_warmup_delays_switch_back(prefix):
+    """warmup_ms: a returning primary is started and polled at once, but
+    carries TX only after the delay."""
+    cmd = [str(HARNESS)] + eal_args(prefix, mem=512) + ["-d", str(PMD),
+           "--vdev", "net_null0", "--vdev", "net_null1,no-rx=1",
+           "--vdev", "net_failover0,standby=net_null1,primary=net_null0,"
+           "warmup_ms=100", "--",
+           "--primary", "net_null0", "--standby", "net_null1",
+           "--primary-args", "net_null0", "--cycles", "3",
+           "--packets", str(10 ** 12)]
+    out = run(cmd, timeout=120)
+    res = dict(l.split("=", 1) for l in out.stdout.splitlines()
+               if "=" in l and " " not in l.split("=", 1)[0])
+    assert out.returncode == 0 and res.get("cycles_verified") == "3", \
+        out.stdout[-3000:]
+    assert 100000 <= int(res["readopt_us_median"]) < 1000000, res
