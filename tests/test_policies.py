@@ -129,3 +129,26 @@ def test_warmup_delays_switch_back(prefix):
     assert out.returncode == 0 and res.get("cycles_verified") == "3", \
         out.stdout[-3000:]
     assert 100000 <= int(res["readopt_us_median"]) < 1000000, res
+
+
+def test_dev_add_event_brings_named_primary_back(prefix):
+    """RTE_DEV_EVENT_ADD (what EAL's uevent monitor raises when a PCI device
+    appears) for the named primary: the PMD probes it from its deferred
+    work, adopts it and moves TX back; no poll needed."""
+    log = steps(prefix, ["net_null0", "net_null1",
+                         "net_failover0,standby=net_null1,primary=net_null0"],
+                ["--standby", "net_null1", "--primary", "net_null0"], [
+        "expect-adopted:net_null0", "detach:net_null0",
+        "dev-add:net_null0", "expect-adopted:net_null0"])
+    assert "device net_null0 added" in log
+    assert "primary net_null0 probed again" in log
+
+
+def test_probe_any_probes_unnamed_devices(prefix):
+    """probe_any=1: a device that appears is probed to learn its MAC; one
+    with another MAC is then left to the application."""
+    log = steps(prefix, ["net_failover0,standby=(net_null1),mac=%s,"
+                         "probe_any=1" % MAC], ["--standby", "net_null1"], [
+        "dev-add:net_null5", "expect-visible:net_null5"])
+    assert "device net_null5 added" in log
+    assert "(net_null5) is not the failover MAC: not a primary" in log

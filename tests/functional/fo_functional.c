@@ -686,6 +686,8 @@ held_out(const char *name)
  *   expect-standby-rx:yes|no
  *                        whether the standby is polled while the primary
  *                        transmits (measured over 10,000 failover TX)
+ *   dev-add:NAME         raise the EAL device event RTE_DEV_EVENT_ADD, as
+ *                        the uevent monitor does when a device appears
  *   expect-no-path:drop|hold
  *                        with no sub-device: TX drops and counts, or takes
  *                        nothing so that the application retries
@@ -714,6 +716,9 @@ run_steps(void)
 			ok = rte_eth_dev_get_port_by_name(arg, &port) == 0 &&
 				rte_eth_dev_info_get(port, &info) == 0 &&
 				rte_dev_remove(info.device) == 0;
+		} else if (strncmp(steps[i], "dev-add", alen) == 0) {
+			rte_dev_event_callback_process(arg, RTE_DEV_EVENT_ADD);
+			ok = 1;
 		} else if (strncmp(steps[i], "mtu", alen) == 0) {
 			ok = rte_eth_dev_set_mtu(fo_port, atoi(arg)) == 0;
 		} else if (strncmp(steps[i], "expect-adopted", alen) == 0) {
