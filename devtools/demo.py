@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The demo behind devtools/demo: runs tests/functional/fo_functional once
-and prints what happened, path by path."""
+through a whole migration cycle (primary removed, traffic on the standby,
+primary plugged back and re-adopted) and prints what each path carried."""
 import os
 import pathlib
 import shutil
@@ -28,10 +29,13 @@ def main():
            "queues=1),primary=net_null0" % sock,
            "--primary", "net_null0", "--standby", "net_virtio_user0",
            "--peer", "net_vhost0", "--remove-via", "dev-event",
-           "--packets", str(PACKETS), "--remove-at", str(PACKETS // 2),
+           "--packets", str(PACKETS), "--remove-at", str(PACKETS // 3),
+           "--readd-at", str(PACKETS * 2 // 3), "--primary-args", "net_null0",
            "--rate", str(RATE)]
-    print("demo: %d numbered packets at %d pps through net_failover0;"
-          " the primary is removed half-way\n" % (PACKETS, RATE))
+    print("demo: %d numbered packets at %d pps through net_failover0;\n"
+          "      the primary is removed after a third (EAL device-removal\n"
+          "      event, as vfio raises on a hot-unplug) and plugged back\n"
+          "      after two thirds\n" % (PACKETS, RATE))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     res = {}
@@ -49,20 +53,26 @@ def main():
         return 1
     sent = int(res["sent"])
     standby = int(res["standby_opackets"])
-    primary = int(res["fo_opackets"]) - standby
+    primary2 = int(res["primary_opackets_end"])
+    primary1 = int(res["fo_opackets"]) - standby - primary2
     peer = int(res["peer_received"])
-    lost = sent - primary - peer
-    print("\n%-34s %12s" % ("path", "packets"))
-    print("%-34s %12d" % ("sent by the application", sent))
-    print("%-34s %12d" % ("on the primary (net_null0)", primary))
-    print("%-34s %12d" % ("on the standby (virtio-user)", standby))
-    print("%-34s %12d" % ("  received by the vhost backend", peer))
-    print("%-34s %12d" % ("lost", lost))
-    print("%-34s %12s" % ("removal event -> first standby pkt",
-                          res["switch_us"] + " us"))
-    print("%-34s %12s" % ("removal event -> primary released",
-                          res["released_us"] + " us"))
-    print("%-34s %12s" % ("mbufs in use after close",
+    lost = sent - primary1 - peer - primary2
+    rows = [
+        ("sent by the application", sent),
+        ("1. on the primary (net_null0)", primary1),
+        ("2. on the standby (virtio-user)", standby),
+        ("   received by the vhost backend", peer),
+        ("3. on the primary again", primary2),
+        ("lost", lost),
+    ]
+    print("\n%-36s %12s" % ("path", "packets"))
+    for name, n in rows:
+        print("%-36s %12d" % (name, n))
+    for name, key in (("removal event -> first standby pkt", "switch_us"),
+                      ("removal event -> primary released", "released_us"),
+                      ("plugged back -> first primary pkt", "readopt_us")):
+        print("%-36s %12s" % (name, res[key] + " us"))
+    print("%-36s %12s" % ("mbufs in use after close",
                           res["mbufs_in_use_closed"]))
     return 0 if lost == 0 else 1
 

@@ -66,6 +66,7 @@ static struct {
 	uint64_t packets;
 	uint64_t remove_at;
 	uint64_t rate;
+	uint64_t readd_at;
 } opt = {
 	.remove_via = "none",
 	.remove_role = "primary",
@@ -798,6 +799,7 @@ parse_args(int argc, char **argv)
 		{ "extra-peer", required_argument, NULL, 'E' },
 		{ "vias", required_argument, NULL, 'V' },
 		{ "step", required_argument, NULL, 'T' },
+		{ "readd-at", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -819,6 +821,7 @@ parse_args(int argc, char **argv)
 		case 'S': opt.settings = optarg; break;
 		case 'A': opt.primary_args = optarg; break;
 		case 'V': opt.vias = optarg; break;
+		case 'D': opt.readd_at = strtoull(optarg, NULL, 0); break;
 		case 'T':
 			if (nb_steps == MAX_STEPS) {
 				usage(argv[0]);
@@ -986,6 +989,26 @@ main(int argc, char **argv)
 				printf("released_us=never\n");
 		}
 	}
+	/* The primary comes back (a hypervisor plugs a new VF in). */
+	if (opt.readd_at > 0 && opt.primary_args != NULL) {
+		uint64_t t_readd;
+
+		if (WAIT_FOR(total_sent() >= opt.readd_at) != 0)
+			printf("error=traffic did not reach %" PRIu64 "\n",
+				opt.readd_at);
+		printf("standby_opackets_at_readd=%" PRIu64 "\n",
+			port_opackets(standby_port));
+		t_readd = rte_get_timer_cycles();
+		if (rte_dev_probe(opt.primary_args) != 0 ||
+				find_port(opt.primary, &primary_port) != 0)
+			printf("error=cannot plug the primary back\n");
+		else if (WAIT_FOR(port_opackets(primary_port) > 0) == 0)
+			printf("readopt_us=%" PRIu64 "\n",
+				(rte_get_timer_cycles() - t_readd) * 1000000 /
+				hz);
+		else
+			printf("readopt_us=never\n");
+	}
 	if (WAIT_FOR(total_sent() >= opt.packets / opt.queues * opt.queues)
 			!= 0)
 		printf("error=stream stalled at %" PRIu64 "\n", total_sent());
@@ -1012,6 +1035,7 @@ out:
 		printf("rx_bad_port=%" PRIu64 "\n", bad_port);
 	}
 	printf("primary_present=%d\n", rte_eth_dev_is_valid_port(primary_port));
+	printf("primary_opackets_end=%" PRIu64 "\n", port_opackets(primary_port));
 	printf("standby_opackets=%" PRIu64 "\n", port_opackets(standby_port));
 	printf("peer_received=%" PRIu64 "\n", peer_received);
 	printf("stats_monotonic=%d\n", stats_monotonic);
