@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 
+from plugin_path import loadable
+
 TOP = pathlib.Path(__file__).resolve().parent.parent
 BUILD = TOP / "build"
 PACKETS = 400000
@@ -21,7 +23,8 @@ def main():
     cmd = [str(BUILD / "tests/fo_functional"), "--no-huge", "-m", "512",
            "--no-pci", "--lcores", "0@0,1@1,2@1", "--file-prefix",
            "fodemo%d" % os.getpid(),
-           "-d", str(BUILD / "drivers/net/failover/librte_net_failover.so"),
+           "-d", str(loadable(BUILD /
+                             "drivers/net/failover/librte_net_failover.so")),
            "--log-level", "pmd.net.failover*:info",
            "--vdev", "net_null0",
            "--vdev", "net_vhost0,iface=%s,queues=1" % sock, "--",

@@ -8,13 +8,17 @@ import os
 import pathlib
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
 
 TOP = pathlib.Path(__file__).resolve().parent.parent
 BUILD = pathlib.Path(os.environ.get("FO_BUILD", TOP / "build"))
-PMD = BUILD / "drivers/net/failover/librte_net_failover.so"
+sys.path.insert(0, str(TOP / "devtools"))
+from plugin_path import loadable  # noqa: E402
+
+PMD = loadable(BUILD / "drivers/net/failover/librte_net_failover.so")
 TESTPMD = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
 
 
