@@ -7,9 +7,15 @@
 enum fo_action
 fo_event_action(enum fo_sub_state state, enum fo_event ev)
 {
-	/* Absent or already leaving: a repeated vfio request is a no-op. */
-	if (state <= FO_SUB_REMOVING)
+	if (state == FO_SUB_ABSENT)
 		return FO_ACT_NONE;
+	/*
+	 * Already leaving: a repeated vfio request is a no-op, but a port
+	 * destroyed before the deferred release must be forgotten now, or the
+	 * release would use a port id that may already name another device.
+	 */
+	if (state == FO_SUB_REMOVING)
+		return ev == FO_EV_DESTROY ? FO_ACT_FORGET_NOW : FO_ACT_NONE;
 	switch (ev) {
 	case FO_EV_INTR_RMV:
 	case FO_EV_DEV_REMOVE:

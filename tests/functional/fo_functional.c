@@ -687,6 +687,7 @@ held_out(const char *name)
  *   expect-standby-rx:yes|no
  *                        whether the standby is polled while the primary
  *                        transmits (measured over 10,000 failover TX)
+ *   restart:-           stop and start the failover port (must succeed)
  *   dev-add:NAME         raise the EAL device event RTE_DEV_EVENT_ADD, as
  *                        the uevent monitor does when a device appears
  *   expect-no-path:drop|hold
@@ -717,6 +718,9 @@ run_steps(void)
 			ok = rte_eth_dev_get_port_by_name(arg, &port) == 0 &&
 				rte_eth_dev_info_get(port, &info) == 0 &&
 				rte_dev_remove(info.device) == 0;
+		} else if (strncmp(steps[i], "restart", alen) == 0) {
+			ok = rte_eth_dev_stop(fo_port) == 0 &&
+				rte_eth_dev_start(fo_port) == 0;
 		} else if (strncmp(steps[i], "dev-add", alen) == 0) {
 			rte_dev_event_callback_process(arg, RTE_DEV_EVENT_ADD);
 			ok = 1;

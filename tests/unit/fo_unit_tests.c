@@ -864,8 +864,11 @@ static const enum fo_action fo_actions[] = {
 static enum fo_action
 fo_want_action(enum fo_sub_state st, enum fo_event ev)
 {
-	if (st == FO_SUB_ABSENT || st == FO_SUB_REMOVING)
+	if (st == FO_SUB_ABSENT)
 		return FO_ACT_NONE;
+	/* Leaving: only its destruction matters, and must be forgotten. */
+	if (st == FO_SUB_REMOVING)
+		return ev == FO_EV_DESTROY ? FO_ACT_FORGET_NOW : FO_ACT_NONE;
 	if (ev == FO_EV_INTR_RMV || ev == FO_EV_DEV_REMOVE)
 		return FO_ACT_RELEASE_DEFERRED;
 	if (ev == FO_EV_DESTROY)
@@ -894,7 +897,8 @@ test_policy_event_action(void)
 	CHECK(fo_event_action(FO_SUB_ABSENT, FO_EV_DESTROY) == FO_ACT_NONE);
 	CHECK(fo_event_action(FO_SUB_REMOVING, FO_EV_DEV_REMOVE) ==
 		FO_ACT_NONE);
-	CHECK(fo_event_action(FO_SUB_REMOVING, FO_EV_DESTROY) == FO_ACT_NONE);
+	CHECK(fo_event_action(FO_SUB_REMOVING, FO_EV_DESTROY) ==
+		FO_ACT_FORGET_NOW);
 	CHECK(fo_event_action(FO_SUB_OWNED, FO_EV_INTR_RMV) ==
 		FO_ACT_RELEASE_DEFERRED);
 	CHECK(fo_event_action(FO_SUB_STARTED, FO_EV_DEV_REMOVE) ==
@@ -952,6 +956,10 @@ test_policy_event_sequence(void)
 	CHECK(fo_action_state(st, act) == FO_SUB_REMOVING);
 	CHECK(fo_event_action(st, FO_EV_INTR_RMV) == FO_ACT_NONE);
 	CHECK(fo_event_action(st, FO_EV_LINK) == FO_ACT_NONE);
+	/* Destroyed before the deferred release ran: forgotten at once. */
+	act = fo_event_action(st, FO_EV_DESTROY);
+	CHECK(act == FO_ACT_FORGET_NOW);
+	CHECK(fo_action_state(st, act) == FO_SUB_ABSENT);
 
 	st = FO_SUB_CONFIGURED;
 	act = fo_event_action(st, FO_EV_DESTROY);

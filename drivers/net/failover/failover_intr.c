@@ -77,8 +77,11 @@ fo_reprobe_locked(struct fo_priv *priv)
 		return;
 	ret = rte_dev_probe(what);
 	/* Not there yet is the common case of a poll: no noise. */
-	if (ret == 0)
+	if (ret == 0) {
 		FO_EV_LOG(INFO, priv, "primary %s probed again", what);
+		/* Ours to remove at close, as at creation. */
+		sub->probed_here = true;
+	}
 	else if (ret != -EEXIST)
 		FO_EV_LOG(DEBUG, priv, "probe of %s: %s", what,
 			rte_strerror(-ret));
@@ -105,6 +108,14 @@ fo_service(void *arg)
 	if (priv->probe_pending) {
 		priv->probe_pending = false;
 		fo_reprobe_locked(priv);
+	}
+	if (priv->probe_once[0] != '\0') {
+		int ret = rte_dev_probe(priv->probe_once);
+
+		if (ret != 0 && ret != -EEXIST)
+			FO_EV_LOG(INFO, priv, "probe of %s: %s",
+				priv->probe_once, rte_strerror(-ret));
+		priv->probe_once[0] = '\0';
 	}
 	fo_sub_adopt_claimed_locked(priv);
 	FO_FOREACH_ROLE(r) {
@@ -248,10 +259,12 @@ fo_dev_event(const char *device_name, enum rte_dev_event_type type, void *arg)
 					device_name) == 0 ||
 				 priv->args.probe_any)) {
 			FO_EV_LOG(INFO, priv, "device %s added", device_name);
+			/* probe_any: once, to learn its MAC; not kept. */
 			if (priv->args.primary.name[0] == '\0')
-				rte_strscpy(primary->reprobe, device_name,
-					sizeof(primary->reprobe));
-			priv->probe_pending = true;
+				rte_strscpy(priv->probe_once, device_name,
+					sizeof(priv->probe_once));
+			else
+				priv->probe_pending = true;
 			fo_service_schedule_locked(priv);
 		}
 	} else if (type == RTE_DEV_EVENT_REMOVE) {

@@ -91,6 +91,12 @@ fo_dev_configure(struct rte_eth_dev *dev)
 
 		if (sub->state < FO_SUB_OWNED)
 			continue;
+		/*
+		 * Reconfiguring: one not brought up yet (held out) joins with
+		 * the journal through the deferred work, not from here.
+		 */
+		if (priv->configured && sub->state < FO_SUB_CONFIGURED)
+			continue;
 		fo_sub_conf(sub->port_id, &dev->data->dev_conf, &conf);
 		ret = rte_eth_dev_configure(sub->port_id, dev->data->nb_rx_queues,
 				dev->data->nb_tx_queues, &conf);
@@ -131,11 +137,19 @@ fo_dev_start(struct rte_eth_dev *dev)
 	/* Before the bring-up, which replays stopped queues as stopped. */
 	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
 	FO_FOREACH_ROLE(r) {
-		if (priv->sub[r].state < FO_SUB_OWNED)
+		struct fo_sub *sub = &priv->sub[r];
+		/* Configured with the port: it must start, or we refuse. */
+		bool must = sub->state >= FO_SUB_CONFIGURED;
+
+		if (sub->state < FO_SUB_OWNED)
 			continue;
-		ret = fo_sub_bring_up_locked(priv, &priv->sub[r]);
-		if (ret != 0)
+		ret = fo_sub_bring_up_locked(priv, sub);
+		/* A joining one held out for a refusal does not veto. */
+		if (ret != 0 && must)
 			break;
+		ret = 0;
+		/* Warm-up is for a returning primary, not for our start. */
+		sub->tx_after = 0;
 	}
 	if (ret != 0) {
 		fo_dev_stop_locked(dev);
@@ -633,6 +647,32 @@ struct fo_reta {
 	uint16_t size;
 };
 
+/* The whole RETA of the first configured sub-device. */
+static int
+fo_reta_read_locked(struct fo_priv *priv, uint16_t *table, uint16_t size)
+{
+	struct rte_eth_rss_reta_entry64 conf[FO_JOURNAL_RETA /
+		RTE_ETH_RETA_GROUP_SIZE];
+	enum fo_role r;
+	uint16_t i;
+
+	memset(conf, 0, sizeof(conf));
+	for (i = 0; i < size; i++)
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |=
+			UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+	FO_FOREACH_ROLE(r) {
+		if (priv->sub[r].state < FO_SUB_CONFIGURED ||
+				rte_eth_dev_rss_reta_query(priv->sub[r].port_id,
+					conf, size) != 0)
+			continue;
+		for (i = 0; i < size; i++)
+			table[i] = conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i %
+				RTE_ETH_RETA_GROUP_SIZE];
+		return 0;
+	}
+	return -ENODEV;
+}
+
 static int
 fo_set_reta(uint16_t port, const void *arg)
 {
@@ -660,16 +700,21 @@ fo_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		fo_journal_unlock(dev);
 		return ret;
 	}
-	/* Keep the whole table: entries outside the mask stay as they were. */
-	if (j->reta_size == size)
-		memcpy(table, j->reta, size * sizeof(table[0]));
-	else
-		memset(table, 0, sizeof(table));
-	for (i = 0; i < size; i++) {
-		idx = i / RTE_ETH_RETA_GROUP_SIZE;
-		shift = i % RTE_ETH_RETA_GROUP_SIZE;
-		if (conf[idx].mask & (UINT64_C(1) << shift))
-			table[i] = conf[idx].reta[shift];
+	/*
+	 * Keep the whole table as a sub-device now has it: entries outside
+	 * the mask are whatever they were, which only the device knows.
+	 */
+	if (fo_reta_read_locked(FO_PRIV(dev), table, size) != 0) {
+		if (j->reta_size == size)
+			memcpy(table, j->reta, size * sizeof(table[0]));
+		else
+			memset(table, 0, sizeof(table));
+		for (i = 0; i < size; i++) {
+			idx = i / RTE_ETH_RETA_GROUP_SIZE;
+			shift = i % RTE_ETH_RETA_GROUP_SIZE;
+			if (conf[idx].mask & (UINT64_C(1) << shift))
+				table[i] = conf[idx].reta[shift];
+		}
 	}
 	ret = fo_journal_set_reta(j, table, size);
 	fo_journal_unlock(dev);

@@ -165,6 +165,8 @@ struct fo_priv {
 	uint64_t drain_until;
 	/* A device event asked the deferred work to probe the primary. */
 	bool probe_pending;
+	/* probe_any: a device that appeared, to probe once. */
+	char probe_once[RTE_DEV_NAME_MAX_LEN];
 	/* The EAL device event monitor was started for us. */
 	bool monitor_started;
 	/*

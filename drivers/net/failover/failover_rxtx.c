@@ -208,7 +208,7 @@ fo_path_compute(struct fo_priv *priv, enum fo_role *tx_role,
 		 */
 		if (r == FO_STANDBY &&
 				priv->args.standby_rx == FO_STANDBY_RX_ABSENT &&
-				fo_rx_polled(&view[FO_PRIMARY]) &&
+				*tx_role == FO_PRIMARY &&
 				now >= priv->drain_until)
 			continue;
 		path.rx[path.nb_rx++] = priv->sub[r].port_id;

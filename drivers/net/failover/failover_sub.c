@@ -53,8 +53,12 @@ fo_declared(const char *name)
 {
 	struct rte_devargs *da;
 
+	char canon[RTE_DEV_NAME_MAX_LEN];
+
+	/* EAL keeps names as typed: "-a 00:05.0" declares 0000:00:05.0. */
 	RTE_EAL_DEVARGS_FOREACH(NULL, da) {
-		if (strcmp(da->name, name) == 0)
+		if (fo_canonical_name(da->name, canon, sizeof(canon)) == 0 &&
+				strcmp(canon, name) == 0)
 			return true;
 	}
 	return false;
@@ -405,6 +409,7 @@ fo_sub_adopt_claimed_locked(struct fo_priv *priv)
 int
 fo_sub_init(struct fo_priv *priv)
 {
+	char s[RTE_DEV_NAME_MAX_LEN], p[RTE_DEV_NAME_MAX_LEN];
 	uint16_t port_id;
 	int ret;
 
@@ -414,6 +419,18 @@ fo_sub_init(struct fo_priv *priv)
 	priv->sub[FO_STANDBY].port_id = FO_PORT_NONE;
 	priv->claimed[FO_PRIMARY] = FO_PORT_NONE;
 	priv->claimed[FO_STANDBY] = FO_PORT_NONE;
+
+	/* The parser compared names as typed; EAL knows them canonical. */
+	if (priv->args.primary.name[0] != '\0' &&
+			fo_canonical_name(priv->args.standby.name, s,
+				sizeof(s)) == 0 &&
+			fo_canonical_name(priv->args.primary.name, p,
+				sizeof(p)) == 0 &&
+			strcmp(s, p) == 0) {
+		FO_LOG(ERR, priv, "standby and primary are the same device %s",
+			s);
+		return -EINVAL;
+	}
 
 	ret = fo_sub_find_locked(priv, FO_STANDBY, &priv->args.standby);
 	if (ret != 0)
@@ -576,7 +593,8 @@ static const struct fo_journal_ops fo_journal_ethdev = {
 	.vlan_filter = fo_j_vlan_filter,
 	.rss_hash = fo_j_rss_hash,
 	.rss_reta = fo_j_rss_reta,
-	.link_down = fo_j_link_down,
+	/* After start instead: a driver's start may bring the link up. */
+	.link_down = NULL,
 };
 
 /* Queue setup like the failover port's, on the sub-device's own socket. */
@@ -668,6 +686,10 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 		ret = rte_eth_dev_start(port);
 		if (ret == 0)
 			ret = fo_sub_queue_states(priv, port, &step);
+		if (ret == 0 && priv->journal.link_down) {
+			step = "link_down";
+			ret = fo_j_link_down(&port);
+		}
 		if (ret != 0) {
 			rte_eth_dev_stop(port);
 			goto fail;
