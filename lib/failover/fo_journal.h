@@ -18,7 +18,9 @@
  *   3. extra MACs     7. VLAN offloads   11. link_down (administrative)
  *   4. promiscuous    8. VLAN filters
  * Configure, queue setup, start and queue states are the driver's, around
- * this replay: they need the device's own queue and start calls.
+ * this replay: they need the device's own queue and start calls. The
+ * driver passes no link_down op and sets the link down itself after the
+ * start, which may bring a link up.
  */
 
 #include <stdbool.h>
