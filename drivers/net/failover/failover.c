@@ -14,6 +14,31 @@
 RTE_LOG_REGISTER_DEFAULT(failover_logtype, NOTICE);
 RTE_LOG_REGISTER_SUFFIX(failover_event_logtype, event, NOTICE);
 
+/* Set once, before the port is seen: never swapped after start. */
+void
+fo_set_burst_functions(struct rte_eth_dev *dev)
+{
+	dev->dev_ops = &failover_ops;
+	dev->rx_pkt_burst = failover_rx_burst;
+	dev->tx_pkt_burst = failover_tx_burst;
+	dev->tx_pkt_prepare = failover_tx_prepare;
+	dev->rx_queue_count = failover_rx_queue_count;
+	dev->rx_descriptor_status = failover_rx_descriptor_status;
+	dev->tx_descriptor_status = failover_tx_descriptor_status;
+}
+
+/* Shared with secondary processes, which call stats and xstats ops. */
+static void
+fo_mutex_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(m, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
+
 static void
 fo_priv_free(struct rte_eth_dev *dev)
 {
@@ -21,6 +46,7 @@ fo_priv_free(struct rte_eth_dev *dev)
 
 	rte_eth_dev_owner_delete(priv->owner.id);
 	pthread_mutex_destroy(&priv->lock);
+	pthread_mutex_destroy(&priv->cb_lock);
 	rte_eth_dev_release_port(dev);
 }
 
@@ -35,7 +61,8 @@ fo_priv_init(struct rte_eth_dev *dev, const char *name,
 	rte_strscpy(priv->name, name, sizeof(priv->name));
 	priv->args = *args;
 	priv->tx_role = FO_ROLE_NONE;
-	pthread_mutex_init(&priv->lock, NULL);
+	fo_mutex_init(&priv->lock);
+	fo_mutex_init(&priv->cb_lock);
 	fo_stats_init(&priv->stats,
 		sizeof(struct rte_eth_stats) / sizeof(uint64_t));
 	fo_datapath_init(priv);
@@ -53,9 +80,7 @@ fo_priv_init(struct rte_eth_dev *dev, const char *name,
 	if (args->has_mac)
 		memcpy(dev->data->mac_addrs[0].addr_bytes, args->mac,
 			RTE_ETHER_ADDR_LEN);
-	dev->dev_ops = &failover_ops;
-	dev->rx_pkt_burst = failover_rx_burst;
-	dev->tx_pkt_burst = failover_tx_burst;
+	fo_set_burst_functions(dev);
 	/* Sub-device ports are closed with us; LSC is always raised. */
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 	return 0;
@@ -76,9 +101,7 @@ failover_probe(struct rte_vdev_device *vdev)
 		dev = rte_eth_dev_attach_secondary(name);
 		if (dev == NULL)
 			return -ENODEV;
-		dev->dev_ops = &failover_ops;
-		dev->rx_pkt_burst = failover_rx_burst;
-		dev->tx_pkt_burst = failover_tx_burst;
+		fo_set_burst_functions(dev);
 		dev->device = &vdev->device;
 		rte_eth_dev_probing_finish(dev);
 		return 0;

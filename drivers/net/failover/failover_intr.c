@@ -30,6 +30,7 @@ void
 fo_link_notify(struct fo_priv *priv, bool changed)
 {
 	/* Outside the lock: an application callback may query the port. */
+	fo_switch_notify(priv);
 	if (changed && priv->dev->data->dev_conf.intr_conf.lsc)
 		rte_eth_dev_callback_process(priv->dev, RTE_ETH_EVENT_INTR_LSC,
 			NULL);
@@ -154,6 +155,9 @@ fo_event_locked(struct fo_priv *priv, enum fo_role role, enum fo_event ev)
 		FO_EV_LOG(NOTICE, priv, "%s %s (port %u): %s in state %s",
 			fo_role_name(role), sub->dev_name, sub->port_id,
 			fo_event_name(ev), fo_state_name(sub->state));
+	if (ev != FO_EV_LINK)
+		fo_history_add_locked(priv, "%s %s: %s", fo_role_name(role),
+			sub->dev_name, fo_event_name(ev));
 	switch (act) {
 	case FO_ACT_REPATH:
 		changed = fo_datapath_publish_locked(priv);

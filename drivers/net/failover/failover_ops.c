@@ -198,6 +198,7 @@ fo_dev_stop(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&priv->lock);
 	ret = fo_dev_stop_locked(dev);
 	pthread_mutex_unlock(&priv->lock);
+	fo_link_notify(priv, false);
 	return ret;
 }
 
@@ -209,8 +210,9 @@ fo_queue_release(struct rte_eth_dev *dev, void **slot)
 
 	if (q == NULL)
 		return;
-	/* TX drops outlive the queue: counters never go backwards. */
+	/* Counters outlive the queue: they never go backwards. */
 	priv->tx_drops_base += q->drops;
+	priv->standby_tx_base += q->standby_tx;
 	rte_free(q);
 	*slot = NULL;
 }
@@ -248,6 +250,7 @@ fo_dev_close(struct rte_eth_dev *dev)
 	pthread_mutex_unlock(&priv->lock);
 	rte_eth_dev_owner_delete(priv->owner.id);
 	pthread_mutex_destroy(&priv->lock);
+	pthread_mutex_destroy(&priv->cb_lock);
 	FO_LOG(INFO, priv, "closed");
 	return 0;
 }
@@ -292,6 +295,8 @@ fo_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 	/* Polling covers sub-devices that raise no LSC: TX may move. */
 	changed = fo_datapath_publish_locked(priv);
 	pthread_mutex_unlock(&priv->lock);
+	/* The application is polling: the switch callback, not LSC. */
+	fo_link_notify(priv, false);
 	return changed ? 0 : -1;
 }
 
@@ -737,6 +742,67 @@ fo_query_port_locked(struct fo_priv *priv)
 }
 
 static int
+fo_fw_version_get(struct rte_eth_dev *dev, char *fw, size_t size)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	uint16_t port;
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	port = fo_query_port_locked(priv);
+	ret = port == FO_PORT_NONE ? -ENODEV :
+		rte_eth_dev_fw_version_get(port, fw, size);
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static int
+fo_get_module_info(struct rte_eth_dev *dev, struct rte_eth_dev_module_info *mi)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	uint16_t port;
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	port = fo_query_port_locked(priv);
+	ret = port == FO_PORT_NONE ? -ENODEV :
+		rte_eth_dev_get_module_info(port, mi);
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static int
+fo_get_module_eeprom(struct rte_eth_dev *dev, struct rte_dev_eeprom_info *e)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	uint16_t port;
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	port = fo_query_port_locked(priv);
+	ret = port == FO_PORT_NONE ? -ENODEV :
+		rte_eth_dev_get_module_eeprom(port, e);
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+/* Registers of the device that carries TX (or any present one). */
+static int
+fo_get_reg(struct rte_eth_dev *dev, struct rte_dev_reg_info *regs)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	uint16_t port;
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	port = fo_query_port_locked(priv);
+	ret = port == FO_PORT_NONE ? -ENODEV : rte_eth_dev_get_reg_info(port,
+		regs);
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static int
 fo_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
@@ -767,21 +833,33 @@ fo_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 	return ret;
 }
 
-/* Packets dropped for want of a path, ever, on this port. */
-static uint64_t
-fo_tx_drops_locked(struct fo_priv *priv)
+/*
+ * A per-queue TX counter (drops, standby_tx) summed over the queues. The
+ * lcores own those cache lines: they are only read here.
+ */
+uint64_t
+fo_queue_sum_locked(struct fo_priv *priv, size_t offset)
 {
 	struct rte_eth_dev_data *data = priv->dev->data;
-	uint64_t drops = priv->tx_drops_base;
+	uint64_t sum = 0;
 	struct fo_queue *q;
 	uint16_t i;
 
 	for (i = 0; i < data->nb_tx_queues; i++) {
 		q = data->tx_queues[i];
 		if (q != NULL)
-			drops += __atomic_load_n(&q->drops, __ATOMIC_RELAXED);
+			sum += __atomic_load_n((uint64_t *)((char *)q + offset),
+				__ATOMIC_RELAXED);
 	}
-	return drops;
+	return sum;
+}
+
+/* Packets dropped for want of a path, ever, on this port. */
+static uint64_t
+fo_tx_drops_locked(struct fo_priv *priv)
+{
+	return priv->tx_drops_base +
+		fo_queue_sum_locked(priv, offsetof(struct fo_queue, drops));
 }
 
 static int
@@ -818,6 +896,8 @@ fo_dev_stats_reset(struct rte_eth_dev *dev)
 	 * stand instead of writing to their cache lines.
 	 */
 	priv->tx_drops_reset = fo_tx_drops_locked(priv);
+	priv->standby_tx_reset = priv->standby_tx_base +
+		fo_queue_sum_locked(priv, offsetof(struct fo_queue, standby_tx));
 	pthread_mutex_unlock(&priv->lock);
 	return 0;
 }
@@ -1117,4 +1197,12 @@ const struct eth_dev_ops failover_ops = {
 	.rx_queue_stop = fo_rx_queue_stop,
 	.tx_queue_start = fo_tx_queue_start,
 	.tx_queue_stop = fo_tx_queue_stop,
+	.xstats_get = fo_xstats_get,
+	.xstats_get_names = fo_xstats_get_names,
+	.xstats_reset = fo_xstats_reset,
+	.fw_version_get = fo_fw_version_get,
+	.get_module_info = fo_get_module_info,
+	.get_module_eeprom = fo_get_module_eeprom,
+	.get_reg = fo_get_reg,
+	.eth_dev_priv_dump = fo_priv_dump,
 };

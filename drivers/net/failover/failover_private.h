@@ -19,6 +19,7 @@
 #include "fo_journal.h"
 #include "fo_policy.h"
 #include "fo_stats.h"
+#include "rte_pmd_failover.h"
 
 #define FO_DRIVER_NAME net_failover
 
@@ -60,6 +61,8 @@ union fo_path {
 };
 
 #define FO_PATH_HOLD 1
+/* TX goes to the standby although a primary is present (counted). */
+#define FO_PATH_STANDBY_WITH_PRIMARY 2
 
 /*
  * One RX or TX queue of the failover port. Each queue has its own cache
@@ -87,6 +90,8 @@ struct fo_queue {
 	union fo_path path;
 	/* TX: packets dropped for want of a path. */
 	uint64_t drops;
+	/* TX: packets sent on the standby while a primary was present. */
+	uint64_t standby_tx;
 	struct fo_priv *priv;
 	/* Setup parameters, replayed on a sub-device that joins later. */
 	uint16_t nb_desc;
@@ -146,6 +151,17 @@ struct fo_sub {
 	bool info_valid;
 };
 
+/* Basic counters kept per role as last read, for xstats. */
+#define FO_ROLE_STATS 8
+
+/* One line of the event history shown by telemetry and priv_dump. */
+#define FO_HISTORY 16
+#define FO_HISTORY_LEN 96
+struct fo_history {
+	uint64_t tsc;
+	char text[FO_HISTORY_LEN];
+};
+
 struct fo_priv {
 	struct rte_eth_dev *dev;
 	char name[RTE_DEV_NAME_MAX_LEN];
@@ -183,6 +199,29 @@ struct fo_priv {
 	/* TX drops of released queues, and the total at the last reset. */
 	uint64_t tx_drops_base;
 	uint64_t tx_drops_reset;
+	/* The same for standby TX while a primary was present. */
+	uint64_t standby_tx_base;
+	uint64_t standby_tx_reset;
+	/* rte_pmd_failover_force_standby(). */
+	bool forced_standby;
+	uint64_t switchovers;
+	uint64_t last_switch_tsc;
+	uint64_t readoptions;
+	uint64_t readoption_failures;
+	/* Last-known basic counters of each role's sub-device. */
+	uint64_t role_stats[FO_NB_ROLES][FO_ROLE_STATS];
+	/* A switchover not told to the application's callback yet. */
+	bool switch_pending;
+	enum fo_role switch_from;
+	/*
+	 * The application's switchover callback; cb_lock is held while it
+	 * runs, so that unregistering waits for it.
+	 */
+	pthread_mutex_t cb_lock;
+	rte_pmd_failover_switch_cb switch_cb;
+	void *switch_cb_arg;
+	struct fo_history history[FO_HISTORY];
+	unsigned int history_next;
 	bool use_membarrier;
 };
 
@@ -215,6 +254,11 @@ void fo_shadow_uninstall(struct fo_sub *sub);
 /* failover_rxtx.c: bursts and path publication. */
 uint16_t failover_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
+uint16_t failover_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n);
+uint32_t failover_rx_queue_count(void *queue);
+int failover_rx_descriptor_status(void *queue, uint16_t offset);
+int failover_tx_descriptor_status(void *queue, uint16_t offset);
+void fo_set_burst_functions(struct rte_eth_dev *dev);
 bool fo_datapath_publish_locked(struct fo_priv *priv);
 void fo_datapath_init(struct fo_priv *priv);
 
@@ -229,5 +273,20 @@ void fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);
+uint64_t fo_queue_sum_locked(struct fo_priv *priv, size_t offset);
+
+/* failover_api.c: the public API, switchover notice, history. */
+bool fo_is_failover(uint16_t port_id);
+void fo_history_add_locked(struct fo_priv *priv, const char *fmt, ...)
+	__rte_format_printf(2, 3);
+void fo_switch_notify(struct fo_priv *priv);
+
+/* failover_xstats.c: xstats and priv_dump. */
+int fo_xstats_get_names(struct rte_eth_dev *dev,
+		struct rte_eth_xstat_name *names, unsigned int size);
+int fo_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
+		unsigned int n);
+int fo_xstats_reset(struct rte_eth_dev *dev);
+int fo_priv_dump(struct rte_eth_dev *dev, FILE *f);
 
 #endif /* FAILOVER_PRIVATE_H */

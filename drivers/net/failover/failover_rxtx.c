@@ -69,6 +69,8 @@ failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
 	if (likely(path.tx != FO_PORT_NONE)) {
 		nb = rte_eth_tx_burst(path.tx, q->qid, pkts, n);
+		if (unlikely(path.flags & FO_PATH_STANDBY_WITH_PRIMARY))
+			q->standby_tx += nb;
 	} else if (path.flags & FO_PATH_HOLD) {
 		/* No path, and the application asked to keep its packets. */
 		nb = 0;
@@ -80,6 +82,76 @@ failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	}
 	fo_qsbr_leave(q);
 	return nb;
+}
+
+/*
+ * The rest of the fast-path surface, forwarded to the sub-device that
+ * carries TX (prepare, TX descriptors) or to the polled ones (RX count),
+ * inside the same grace-period window as the bursts.
+ */
+uint16_t
+failover_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fo_queue *q = queue;
+	union fo_path path;
+	uint16_t nb = n;
+
+	fo_qsbr_enter(q);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	if (path.tx != FO_PORT_NONE)
+		nb = rte_eth_tx_prepare(path.tx, q->qid, pkts, n);
+	fo_qsbr_leave(q);
+	return nb;
+}
+
+uint32_t
+failover_rx_queue_count(void *queue)
+{
+	struct fo_queue *q = queue;
+	union fo_path path;
+	uint32_t count = 0;
+	int c, i;
+
+	fo_qsbr_enter(q);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	for (i = 0; i < path.nb_rx; i++) {
+		c = rte_eth_rx_queue_count(path.rx[i], q->qid);
+		if (c > 0)
+			count += c;
+	}
+	fo_qsbr_leave(q);
+	return count;
+}
+
+int
+failover_rx_descriptor_status(void *queue, uint16_t offset)
+{
+	struct fo_queue *q = queue;
+	union fo_path path;
+	int ret = -ENODEV;
+
+	/* Descriptors of the first polled device (the primary when up). */
+	fo_qsbr_enter(q);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	if (path.nb_rx > 0)
+		ret = rte_eth_rx_descriptor_status(path.rx[0], q->qid, offset);
+	fo_qsbr_leave(q);
+	return ret;
+}
+
+int
+failover_tx_descriptor_status(void *queue, uint16_t offset)
+{
+	struct fo_queue *q = queue;
+	union fo_path path;
+	int ret = -ENODEV;
+
+	fo_qsbr_enter(q);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	if (path.tx != FO_PORT_NONE)
+		ret = rte_eth_tx_descriptor_status(path.tx, q->qid, offset);
+	fo_qsbr_leave(q);
+	return ret;
 }
 
 static int
@@ -190,6 +262,9 @@ fo_path_compute(struct fo_priv *priv, enum fo_role *tx_role,
 		view[FO_PRIMARY].link_up = false;
 		*next_tsc = primary->tx_after;
 	}
+	/* Planned maintenance: the application holds TX on the standby. */
+	if (priv->forced_standby)
+		view[FO_PRIMARY].link_up = false;
 	if (priv->args.no_path == FO_NO_PATH_HOLD)
 		path.flags |= FO_PATH_HOLD;
 	if (!priv->started) {
@@ -199,6 +274,8 @@ fo_path_compute(struct fo_priv *priv, enum fo_role *tx_role,
 	*tx_role = fo_tx_role(view);
 	if (*tx_role != FO_ROLE_NONE)
 		path.tx = priv->sub[*tx_role].port_id;
+	if (*tx_role == FO_STANDBY && primary->state >= FO_SUB_OWNED)
+		path.flags |= FO_PATH_STANDBY_WITH_PRIMARY;
 	FO_FOREACH_ROLE(r) {
 		if (!fo_rx_polled(&view[r]))
 			continue;
@@ -269,6 +346,17 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 	if (tx_role != priv->tx_role) {
 		FO_EV_LOG(INFO, priv, "TX on %s (was %s)", fo_role_name(tx_role),
 			fo_role_name(priv->tx_role));
+		fo_history_add_locked(priv, "TX on %s (was %s)",
+			fo_role_name(tx_role), fo_role_name(priv->tx_role));
+		/* Between the two devices; not the port's own start/stop. */
+		if (tx_role != FO_ROLE_NONE && priv->tx_role != FO_ROLE_NONE) {
+			priv->switchovers++;
+			priv->last_switch_tsc = rte_get_timer_cycles();
+		}
+		if (!priv->switch_pending) {
+			priv->switch_pending = true;
+			priv->switch_from = priv->tx_role;
+		}
 		priv->tx_role = tx_role;
 	}
 	if (next_tsc != 0)

@@ -186,7 +186,10 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	if (!sub->info_valid) {
 		sub->info = info;
 		sub->info_valid = true;
+	} else if (role == FO_PRIMARY) {
+		priv->readoptions++;
 	}
+	fo_history_add_locked(priv, "%s is %s", fo_role_name(role), name);
 	rte_strscpy(sub->dev_name, rte_dev_name(info.device),
 		sizeof(sub->dev_name));
 	fo_sub_keep_reprobe(sub, &priv->args.primary, info.device);
@@ -459,6 +462,9 @@ fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub)
 			rte_eth_stats_get(sub->port_id, &st) != 0)
 		return;
 	fo_stats_update(&priv->stats, sub->role, (const uint64_t *)&st);
+	/* ipackets .. rx_nombuf: the first eight, last known, for xstats. */
+	memcpy(priv->role_stats[sub->role], &st,
+		sizeof(priv->role_stats[sub->role]));
 }
 
 /* The failover port's configuration, as a sub-device can take it. */
@@ -702,6 +708,13 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 	return 0;
 fail:
 	/* Retried on every event and poll tick: say it once per cause. */
+	if (step != sub->failed_step || ret != sub->failed_ret) {
+		if (sub->role == FO_PRIMARY)
+			priv->readoption_failures++;
+		fo_history_add_locked(priv, "%s %s not brought up: %s failed",
+			fo_role_name(sub->role),
+			rte_eth_devices[port].data->name, step);
+	}
 	if (step != sub->failed_step || ret != sub->failed_ret)
 		FO_LOG(ERR, priv, "%s %s not brought up: %s failed (%s); "
 			"retried on the next event", fo_role_name(sub->role),
@@ -751,6 +764,7 @@ fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub)
 	sub->state = FO_SUB_ABSENT;
 	sub->link_up = false;
 	FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
+	fo_history_add_locked(priv, "%s released", fo_role_name(sub->role));
 }
 
 /*

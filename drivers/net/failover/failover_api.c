@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The dpdk-failover authors
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+
+#include "failover_private.h"
+#include "rte_pmd_failover.h"
+
+bool
+fo_is_failover(uint16_t port_id)
+{
+	return rte_eth_dev_is_valid_port(port_id) &&
+		rte_eth_devices[port_id].dev_ops == &failover_ops;
+}
+
+static struct fo_priv *
+fo_priv_of(uint16_t port_id, int *err)
+{
+	if (!rte_eth_dev_is_valid_port(port_id)) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	if (!fo_is_failover(port_id)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	*err = 0;
+	return FO_PRIV(&rte_eth_devices[port_id]);
+}
+
+void
+fo_history_add_locked(struct fo_priv *priv, const char *fmt, ...)
+{
+	struct fo_history *h = &priv->history[priv->history_next %
+		FO_HISTORY];
+	va_list ap;
+
+	h->tsc = rte_get_timer_cycles();
+	va_start(ap, fmt);
+	vsnprintf(h->text, sizeof(h->text), fmt, ap);
+	va_end(ap);
+	priv->history_next++;
+}
+
+/*
+ * Tell the application's callback of a switchover, outside the PMD's lock.
+ * Several switches since the last notice are told as one, from the role
+ * before the first to the role now; none if that is the same role.
+ */
+void
+fo_switch_notify(struct fo_priv *priv)
+{
+	enum fo_role from, to;
+
+	pthread_mutex_lock(&priv->lock);
+	if (!priv->switch_pending) {
+		pthread_mutex_unlock(&priv->lock);
+		return;
+	}
+	priv->switch_pending = false;
+	from = priv->switch_from;
+	to = priv->tx_role;
+	pthread_mutex_unlock(&priv->lock);
+	if (from == to)
+		return;
+	pthread_mutex_lock(&priv->cb_lock);
+	if (priv->switch_cb != NULL)
+		priv->switch_cb(priv->dev->data->port_id,
+			(enum rte_pmd_failover_role)from,
+			(enum rte_pmd_failover_role)to, priv->switch_cb_arg);
+	pthread_mutex_unlock(&priv->cb_lock);
+}
+
+int
+rte_pmd_failover_info_get(uint16_t port_id, struct rte_pmd_failover_info *info)
+{
+	struct fo_priv *priv;
+	int ret;
+
+	priv = fo_priv_of(port_id, &ret);
+	if (priv == NULL)
+		return ret;
+	if (info == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&priv->lock);
+	info->tx_role = (enum rte_pmd_failover_role)priv->tx_role;
+	info->primary_port = priv->sub[FO_PRIMARY].port_id;
+	info->standby_port = priv->sub[FO_STANDBY].port_id;
+	info->primary_present = priv->sub[FO_PRIMARY].state >= FO_SUB_OWNED;
+	info->standby_present = priv->sub[FO_STANDBY].state >= FO_SUB_OWNED;
+	info->forced_standby = priv->forced_standby;
+	info->switchovers = priv->switchovers;
+	info->last_switch_tsc = priv->last_switch_tsc;
+	pthread_mutex_unlock(&priv->lock);
+	return 0;
+}
+
+int
+rte_pmd_failover_force_standby(uint16_t port_id, bool on)
+{
+	struct fo_priv *priv;
+	bool changed;
+	int ret;
+
+	priv = fo_priv_of(port_id, &ret);
+	if (priv == NULL)
+		return ret;
+	pthread_mutex_lock(&priv->lock);
+	if (priv->forced_standby != on) {
+		priv->forced_standby = on;
+		fo_history_add_locked(priv, "standby %s by the application",
+			on ? "forced" : "released");
+	}
+	/* Returns after the grace period: nothing transmits on the primary. */
+	changed = fo_datapath_publish_locked(priv);
+	pthread_mutex_unlock(&priv->lock);
+	fo_link_notify(priv, changed);
+	return 0;
+}
+
+int
+rte_pmd_failover_switch_callback_register(uint16_t port_id,
+		rte_pmd_failover_switch_cb cb, void *arg)
+{
+	struct fo_priv *priv;
+	int ret;
+
+	priv = fo_priv_of(port_id, &ret);
+	if (priv == NULL)
+		return ret;
+	if (cb == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&priv->cb_lock);
+	if (priv->switch_cb != NULL) {
+		ret = -EBUSY;
+	} else {
+		priv->switch_cb = cb;
+		priv->switch_cb_arg = arg;
+	}
+	pthread_mutex_unlock(&priv->cb_lock);
+	return ret;
+}
+
+int
+rte_pmd_failover_switch_callback_unregister(uint16_t port_id,
+		rte_pmd_failover_switch_cb cb, void *arg)
+{
+	struct fo_priv *priv;
+	int ret;
+
+	priv = fo_priv_of(port_id, &ret);
+	if (priv == NULL)
+		return ret;
+	/* Taking cb_lock waits for a callback that is running. */
+	pthread_mutex_lock(&priv->cb_lock);
+	if (priv->switch_cb != cb || priv->switch_cb_arg != arg) {
+		ret = -ENOENT;
+	} else {
+		priv->switch_cb = NULL;
+		priv->switch_cb_arg = NULL;
+	}
+	pthread_mutex_unlock(&priv->cb_lock);
+	return ret;
+}
+
+const char *
+rte_pmd_failover_role_name(enum rte_pmd_failover_role role)
+{
+	return fo_role_name((enum fo_role)role);
+}
