@@ -52,6 +52,10 @@ def test_cycles_null_every_path(prefix):
     check_clean(out, res)
     assert int(res["cycles"]) == cycles
     assert int(res["cycles_verified"]) == cycles
+    # the PMD counted each cycle: away and back, one re-adoption
+    assert int(res["failover_switchovers"]) == 2 * cycles
+    assert int(res["failover_readoptions"]) == cycles
+    assert int(res["failover_readoption_failures"]) == 0
     print("readopt_us median %s max %s" % (res["readopt_us_median"],
                                            res["readopt_us_max"]))
 
@@ -77,3 +81,5 @@ def test_cycles_virtio_user(prefix, rundir):
         "--settings", "mtu,promisc"], lcores="0@0,1@1,2@1")
     check_clean(out, res)
     assert int(res["cycles_verified"]) == cycles
+    assert int(res["failover_switchovers"]) == 2 * cycles
+    assert int(res["failover_readoptions"]) == cycles

@@ -1060,6 +1060,24 @@ out:
 				"\nfo_ipackets=%" PRIu64 "\n", st.opackets,
 				st.oerrors, st.ipackets);
 	}
+	/* The PMD's own counters, by their stable xstats names. */
+	{
+		static const char * const names[] = {
+			"failover_switchovers", "failover_readoptions",
+			"failover_readoption_failures",
+			"failover_tx_no_path_drops",
+		};
+		uint64_t id, value;
+		unsigned int k;
+
+		for (k = 0; k < RTE_DIM(names); k++) {
+			if (rte_eth_xstats_get_id_by_name(fo_port, names[k],
+					&id) == 0 &&
+					rte_eth_xstats_get_by_id(fo_port, &id,
+						&value, 1) == 1)
+				printf("%s=%" PRIu64 "\n", names[k], value);
+		}
+	}
 	rte_eth_dev_stop(fo_port);
 	rte_eth_dev_close(fo_port);
 	if (peer_port != UINT16_MAX) {
