@@ -59,10 +59,15 @@ static void
 on_switch(uint16_t port_id, enum rte_pmd_failover_role from,
 		enum rte_pmd_failover_role to, void *arg)
 {
+	struct rte_pmd_failover_info info;
+
 	RTE_SET_USED(arg);
-	printf("port %u: switchover %s -> %s\n", port_id,
-		rte_pmd_failover_role_name(from),
-		rte_pmd_failover_role_name(to));
+	/* No lock of the PMD is held here: its API may be called. */
+	if (rte_pmd_failover_info_get(port_id, &info) != 0)
+		return;
+	printf("port %u: switchover %s -> %s (switchover %" PRIu64 ")\n",
+		port_id, rte_pmd_failover_role_name(from),
+		rte_pmd_failover_role_name(to), info.switchovers);
 	fflush(stdout);
 }
 

@@ -61,6 +61,7 @@ fo_priv_init(struct rte_eth_dev *dev, const char *name,
 	rte_strscpy(priv->name, name, sizeof(priv->name));
 	priv->args = *args;
 	priv->tx_role = FO_ROLE_NONE;
+	priv->last_tx_role = FO_ROLE_NONE;
 	fo_mutex_init(&priv->lock);
 	fo_mutex_init(&priv->cb_lock);
 	fo_stats_init(&priv->stats,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 #include <rte_cycles.h>
+#include <rte_pause.h>
+#include <rte_per_lcore.h>
 
 #include "failover_private.h"
 #include "rte_pmd_failover.h"
@@ -51,10 +53,24 @@ fo_history_add_locked(struct fo_priv *priv, const char *fmt, ...)
  * Several switches since the last notice are told as one, from the role
  * before the first to the role now; none if that is the same role.
  */
+/* Milliseconds since boot of a TSC value, without overflowing. */
+uint64_t
+fo_tsc_to_ms(uint64_t tsc)
+{
+	uint64_t hz = rte_get_timer_hz();
+
+	return tsc / hz * 1000 + tsc % hz * 1000 / hz;
+}
+
+/* Set while this thread runs the switchover callback. */
+static RTE_DEFINE_PER_LCORE(bool, fo_in_switch_cb);
+
 void
 fo_switch_notify(struct fo_priv *priv)
 {
+	rte_pmd_failover_switch_cb cb;
 	enum fo_role from, to;
+	void *arg;
 
 	pthread_mutex_lock(&priv->lock);
 	if (!priv->switch_pending) {
@@ -68,11 +84,19 @@ fo_switch_notify(struct fo_priv *priv)
 	if (from == to)
 		return;
 	pthread_mutex_lock(&priv->cb_lock);
-	if (priv->switch_cb != NULL)
-		priv->switch_cb(priv->dev->data->port_id,
-			(enum rte_pmd_failover_role)from,
-			(enum rte_pmd_failover_role)to, priv->switch_cb_arg);
+	cb = priv->switch_cb;
+	arg = priv->switch_cb_arg;
+	if (cb != NULL)
+		__atomic_fetch_add(&priv->cb_running, 1, __ATOMIC_ACQUIRE);
 	pthread_mutex_unlock(&priv->cb_lock);
+	if (cb == NULL)
+		return;
+	/* No lock held: the callback may use the ethdev API and ours. */
+	RTE_PER_LCORE(fo_in_switch_cb) = true;
+	cb(priv->dev->data->port_id, (enum rte_pmd_failover_role)from,
+		(enum rte_pmd_failover_role)to, arg);
+	RTE_PER_LCORE(fo_in_switch_cb) = false;
+	__atomic_fetch_sub(&priv->cb_running, 1, __ATOMIC_RELEASE);
 }
 
 int
@@ -155,7 +179,6 @@ rte_pmd_failover_switch_callback_unregister(uint16_t port_id,
 	priv = fo_priv_of(port_id, &ret);
 	if (priv == NULL)
 		return ret;
-	/* Taking cb_lock waits for a callback that is running. */
 	pthread_mutex_lock(&priv->cb_lock);
 	if (priv->switch_cb != cb || priv->switch_cb_arg != arg) {
 		ret = -ENOENT;
@@ -164,6 +187,13 @@ rte_pmd_failover_switch_callback_unregister(uint16_t port_id,
 		priv->switch_cb_arg = NULL;
 	}
 	pthread_mutex_unlock(&priv->cb_lock);
+	/*
+	 * A run that took the callback before we cleared it may still be
+	 * going: wait it out, unless it is ours (called from the callback).
+	 */
+	while (ret == 0 && !RTE_PER_LCORE(fo_in_switch_cb) &&
+			__atomic_load_n(&priv->cb_running, __ATOMIC_ACQUIRE) != 0)
+		rte_pause();
 	return ret;
 }
 

@@ -294,9 +294,13 @@ fo_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 	pthread_mutex_lock(&priv->lock);
 	/* Polling covers sub-devices that raise no LSC: TX may move. */
 	changed = fo_datapath_publish_locked(priv);
+	/*
+	 * The reader may be a datapath lcore: a switch seen here is told to
+	 * the application from the deferred work, not from this thread.
+	 */
+	if (priv->switch_pending)
+		fo_service_schedule_locked(priv);
 	pthread_mutex_unlock(&priv->lock);
-	/* The application is polling: the switch callback, not LSC. */
-	fo_link_notify(priv, false);
 	return changed ? 0 : -1;
 }
 
@@ -996,6 +1000,9 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		info->hash_key_size = 0;
 		info->reta_size = 0;
 	}
+	/* Our TX queue counters have one writer: no lock-free MT TX. */
+	info->tx_offload_capa &= ~RTE_ETH_TX_OFFLOAD_MT_LOCKFREE;
+	info->tx_queue_offload_capa &= ~RTE_ETH_TX_OFFLOAD_MT_LOCKFREE;
 	if (info->flow_type_rss_offloads == 0) {
 		info->hash_key_size = 0;
 		info->reta_size = 0;

@@ -214,12 +214,16 @@ struct fo_priv {
 	bool switch_pending;
 	enum fo_role switch_from;
 	/*
-	 * The application's switchover callback; cb_lock is held while it
-	 * runs, so that unregistering waits for it.
+	 * The application's switchover callback, set under cb_lock and run
+	 * without it; cb_running counts runs in progress, which unregistering
+	 * waits out (but from inside the callback itself).
 	 */
 	pthread_mutex_t cb_lock;
 	rte_pmd_failover_switch_cb switch_cb;
 	void *switch_cb_arg;
+	uint32_t cb_running;
+	/* The role that carried TX last, through spells of none. */
+	enum fo_role last_tx_role;
 	struct fo_history history[FO_HISTORY];
 	unsigned int history_next;
 	bool use_membarrier;
@@ -280,6 +284,7 @@ bool fo_is_failover(uint16_t port_id);
 void fo_history_add_locked(struct fo_priv *priv, const char *fmt, ...)
 	__rte_format_printf(2, 3);
 void fo_switch_notify(struct fo_priv *priv);
+uint64_t fo_tsc_to_ms(uint64_t tsc);
 
 /* failover_xstats.c: xstats and priv_dump. */
 int fo_xstats_get_names(struct rte_eth_dev *dev,

@@ -110,17 +110,20 @@ failover_rx_queue_count(void *queue)
 	struct fo_queue *q = queue;
 	union fo_path path;
 	uint32_t count = 0;
-	int c, i;
+	int c, i, err = 0;
 
 	fo_qsbr_enter(q);
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
 	for (i = 0; i < path.nb_rx; i++) {
 		c = rte_eth_rx_queue_count(path.rx[i], q->qid);
-		if (c > 0)
+		if (c >= 0)
 			count += c;
+		else
+			err = c;
 	}
 	fo_qsbr_leave(q);
-	return count;
+	/* An error only when no polled sub-device could count. */
+	return err != 0 && count == 0 ? (uint32_t)err : count;
 }
 
 int
@@ -348,10 +351,17 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 			fo_role_name(priv->tx_role));
 		fo_history_add_locked(priv, "TX on %s (was %s)",
 			fo_role_name(tx_role), fo_role_name(priv->tx_role));
-		/* Between the two devices; not the port's own start/stop. */
-		if (tx_role != FO_ROLE_NONE && priv->tx_role != FO_ROLE_NONE) {
-			priv->switchovers++;
-			priv->last_switch_tsc = rte_get_timer_cycles();
+		/*
+		 * A change of device, even through a spell of none (both
+		 * gone, then the other back); not the port's stop and start.
+		 */
+		if (tx_role != FO_ROLE_NONE) {
+			if (priv->last_tx_role != FO_ROLE_NONE &&
+					priv->last_tx_role != tx_role) {
+				priv->switchovers++;
+				priv->last_switch_tsc = rte_get_timer_cycles();
+			}
+			priv->last_tx_role = tx_role;
 		}
 		if (!priv->switch_pending) {
 			priv->switch_pending = true;

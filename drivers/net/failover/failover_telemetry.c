@@ -10,7 +10,6 @@
 
 #include <stdlib.h>
 
-#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "failover_private.h"
@@ -52,7 +51,6 @@ static int
 fo_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *events, *t;
-	uint64_t hz = rte_get_timer_hz();
 	struct fo_priv *priv;
 	unsigned long port;
 	unsigned int i, first;
@@ -76,7 +74,7 @@ fo_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "forced_standby", priv->forced_standby);
 	rte_tel_data_add_dict_u64(d, "switchovers", priv->switchovers);
 	rte_tel_data_add_dict_u64(d, "last_switch_ms",
-		priv->last_switch_tsc * 1000 / hz);
+		fo_tsc_to_ms(priv->last_switch_tsc));
 	rte_tel_data_add_dict_u64(d, "readoptions", priv->readoptions);
 	rte_tel_data_add_dict_u64(d, "readoption_failures",
 		priv->readoption_failures);
@@ -96,7 +94,7 @@ fo_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 				&priv->history[i % FO_HISTORY];
 
 			snprintf(line, sizeof(line), "%" PRIu64 " ms: %s",
-				h->tsc * 1000 / hz, h->text);
+				fo_tsc_to_ms(h->tsc), h->text);
 			rte_tel_data_add_array_string(events, line);
 		}
 		rte_tel_data_add_dict_container(d, "events", events, 0);

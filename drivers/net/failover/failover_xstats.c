@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include <rte_cycles.h>
 
 #include "failover_private.h"
 
@@ -59,7 +58,6 @@ fo_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 		unsigned int n)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
-	uint64_t hz = rte_get_timer_hz();
 	uint64_t v[FO_NB_XSTATS];
 	unsigned int i, k = 0;
 	enum fo_role r;
@@ -72,7 +70,7 @@ fo_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 			fo_sub_stats_read_locked(priv, &priv->sub[r]);
 	}
 	v[k++] = priv->switchovers;
-	v[k++] = priv->last_switch_tsc * 1000 / hz;
+	v[k++] = fo_tsc_to_ms(priv->last_switch_tsc);
 	v[k++] = priv->standby_tx_base - priv->standby_tx_reset +
 		fo_queue_sum_locked(priv, offsetof(struct fo_queue, standby_tx));
 	v[k++] = priv->tx_drops_base - priv->tx_drops_reset +
@@ -100,6 +98,7 @@ fo_xstats_reset(struct rte_eth_dev *dev)
 	rte_eth_stats_reset(dev->data->port_id);
 	pthread_mutex_lock(&priv->lock);
 	priv->switchovers = 0;
+	priv->last_switch_tsc = 0;
 	priv->readoptions = 0;
 	priv->readoption_failures = 0;
 	memset(priv->role_stats, 0, sizeof(priv->role_stats));
@@ -111,7 +110,6 @@ int
 fo_priv_dump(struct rte_eth_dev *dev, FILE *f)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
-	uint64_t hz = rte_get_timer_hz();
 	unsigned int i, first;
 	enum fo_role r;
 
@@ -137,8 +135,8 @@ fo_priv_dump(struct rte_eth_dev *dev, FILE *f)
 	for (i = first; i < priv->history_next; i++) {
 		const struct fo_history *h = &priv->history[i % FO_HISTORY];
 
-		fprintf(f, "  [%" PRIu64 ".%03" PRIu64 "] %s\n", h->tsc / hz,
-			h->tsc % hz * 1000 / hz, h->text);
+		fprintf(f, "  [%" PRIu64 " ms] %s\n", fo_tsc_to_ms(h->tsc),
+			h->text);
 	}
 	pthread_mutex_unlock(&priv->lock);
 	return 0;
