@@ -309,8 +309,9 @@ fo_path_has(const union fo_path *p, uint16_t port)
 
 /*
  * Publish the paths the sub-device states call for, to every queue. When a
- * port leaves the paths, return only after the grace period, so that the
- * caller may stop or free it. Returns whether the failover link changed.
+ * port leaves the paths, or the TX port changes, return only after the
+ * grace period, so that the caller may stop or free it, or rely on nothing
+ * transmitting on it. Returns whether the failover link changed.
  */
 bool
 fo_datapath_publish_locked(struct fo_priv *priv)
@@ -319,7 +320,7 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 	union fo_path path, old = { .word = 0 };
 	struct rte_eth_link link;
 	enum fo_role tx_role;
-	bool dropped = false;
+	bool need_sync = false;
 	uint64_t next_tsc;
 	struct fo_queue *q;
 	uint16_t i, j;
@@ -338,12 +339,15 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 			continue;
 		old.word = q->path.word;
 		for (j = 0; j < old.nb_rx; j++)
-			dropped |= !fo_path_has(&path, old.rx[j]);
-		if (old.tx != FO_PORT_NONE)
-			dropped |= !fo_path_has(&path, old.tx);
+			need_sync |= !fo_path_has(&path, old.rx[j]);
+		/*
+		 * A port leaving TX too, even if still polled: whoever moved
+		 * TX (force_standby) may rely on nothing transmitting there.
+		 */
+		need_sync |= old.tx != path.tx;
 		__atomic_store_n(&q->path.word, path.word, __ATOMIC_RELEASE);
 	}
-	if (dropped)
+	if (need_sync)
 		fo_datapath_sync(priv);
 
 	if (tx_role != priv->tx_role) {
