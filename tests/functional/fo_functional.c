@@ -603,10 +603,10 @@ run_cycles(void)
 			break;
 		}
 		t0 = rte_get_timer_cycles();
-		if (rte_dev_probe(opt.primary_args) != 0 ||
-				find_port(opt.primary, &primary_port) != 0) {
-			printf("error=cycle %u: cannot plug the primary back\n",
-				c);
+		ret = rte_dev_probe(opt.primary_args);
+		if (ret != 0 || find_port(opt.primary, &primary_port) != 0) {
+			printf("error=cycle %u: cannot plug the primary back "
+				"(%s)\n", c, rte_strerror(-ret));
 			ret = -1;
 			break;
 		}

@@ -154,6 +154,8 @@ failover_remove(struct rte_vdev_device *vdev)
 		return 0;
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return rte_eth_dev_release_port(dev);
+	/* The bus may be walking its list: leave sub-devices' to it. */
+	FO_PRIV(dev)->bus_removing = true;
 	rte_eth_dev_stop(dev->data->port_id);
 	return rte_eth_dev_close(dev->data->port_id);
 }

@@ -62,13 +62,14 @@ fo_tsc_to_ms(uint64_t tsc)
 	return tsc / hz * 1000 + tsc % hz * 1000 / hz;
 }
 
-/* Set while this thread runs the switchover callback. */
-static RTE_DEFINE_PER_LCORE(bool, fo_in_switch_cb);
+/* The port whose switchover callback this thread runs, if any. */
+static RTE_DEFINE_PER_LCORE(struct fo_priv *, fo_in_switch_cb);
 
 void
 fo_switch_notify(struct fo_priv *priv)
 {
 	rte_pmd_failover_switch_cb cb;
+	struct fo_priv *outer;
 	enum fo_role from, to;
 	void *arg;
 
@@ -92,10 +93,11 @@ fo_switch_notify(struct fo_priv *priv)
 	if (cb == NULL)
 		return;
 	/* No lock held: the callback may use the ethdev API and ours. */
-	RTE_PER_LCORE(fo_in_switch_cb) = true;
+	outer = RTE_PER_LCORE(fo_in_switch_cb);
+	RTE_PER_LCORE(fo_in_switch_cb) = priv;
 	cb(priv->dev->data->port_id, (enum rte_pmd_failover_role)from,
 		(enum rte_pmd_failover_role)to, arg);
-	RTE_PER_LCORE(fo_in_switch_cb) = false;
+	RTE_PER_LCORE(fo_in_switch_cb) = outer;
 	__atomic_fetch_sub(&priv->cb_running, 1, __ATOMIC_RELEASE);
 }
 
@@ -191,7 +193,7 @@ rte_pmd_failover_switch_callback_unregister(uint16_t port_id,
 	 * A run that took the callback before we cleared it may still be
 	 * going: wait it out, unless it is ours (called from the callback).
 	 */
-	while (ret == 0 && !RTE_PER_LCORE(fo_in_switch_cb) &&
+	while (ret == 0 && RTE_PER_LCORE(fo_in_switch_cb) != priv &&
 			__atomic_load_n(&priv->cb_running, __ATOMIC_ACQUIRE) != 0)
 		rte_pause();
 	return ret;

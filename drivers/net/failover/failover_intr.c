@@ -53,39 +53,44 @@ fo_service_schedule_at_locked(struct fo_priv *priv, uint64_t tsc)
 {
 	uint64_t now = rte_get_timer_cycles();
 	uint64_t us = tsc > now ?
-		(tsc - now) * 1000000 / rte_get_timer_hz() : 0;
+		(tsc - now) / RTE_MAX(rte_get_timer_hz() / 1000000, 1ULL) : 0;
 
 	rte_eal_alarm_set(RTE_MAX(us, (uint64_t)FO_SERVICE_DELAY_US),
 		fo_service, priv);
 }
 
 /*
- * Probe an absent primary again: a device given in parentheses, or whose
- * arguments were kept when first adopted, can always be re-created; a PCI
- * device succeeds once it is back and bound. Its NEW event claims it.
+ * What to probe for an absent primary: a device given in parentheses, or
+ * whose arguments were kept when first adopted, can always be re-created;
+ * a PCI device succeeds once it is back and bound. Its NEW event claims it.
  */
 static void
-fo_reprobe_locked(struct fo_priv *priv)
+fo_reprobe_what_locked(struct fo_priv *priv, char *what, size_t len)
 {
 	struct fo_sub *sub = &priv->sub[FO_PRIMARY];
-	const char *what;
-	int ret;
 
 	if (sub->state != FO_SUB_ABSENT)
 		return;
-	what = sub->reprobe[0] != '\0' ? sub->reprobe : priv->args.primary.name;
-	if (what[0] == '\0')
-		return;
-	ret = rte_dev_probe(what);
+	rte_strscpy(what, sub->reprobe[0] != '\0' ? sub->reprobe :
+		priv->args.primary.name, len);
+}
+
+static void
+fo_reprobe(struct fo_priv *priv, const char *what)
+{
+	int ret = rte_dev_probe(what);
+
 	/* Not there yet is the common case of a poll: no noise. */
 	if (ret == 0) {
 		FO_EV_LOG(INFO, priv, "primary %s probed again", what);
 		/* Ours to remove at close, as at creation. */
-		sub->probed_here = true;
-	}
-	else if (ret != -EEXIST)
+		pthread_mutex_lock(&priv->lock);
+		priv->sub[FO_PRIMARY].probed_here = true;
+		pthread_mutex_unlock(&priv->lock);
+	} else if (ret != -EEXIST) {
 		FO_EV_LOG(DEBUG, priv, "probe of %s: %s", what,
 			rte_strerror(-ret));
+	}
 }
 
 /*
@@ -97,31 +102,55 @@ static void
 fo_service(void *arg)
 {
 	struct fo_priv *priv = arg;
+	struct fo_release rel[FO_NB_ROLES];
+	char probe[FO_DEV_ARGS_LEN] = "";
+	char once[RTE_DEV_NAME_MAX_LEN] = "";
 	bool changed;
 	enum fo_role r;
+	int ret;
 
+	/*
+	 * Probes are made without the lock: they take the bus's device-list
+	 * lock, which an application's detach holds while our detach hook
+	 * takes ours. The release of a removed sub-device stays under the
+	 * lock: made outside, it raced with a re-plug of the same device
+	 * (the re-plugged port vanished; seen in the cycle tests).
+	 */
 	pthread_mutex_lock(&priv->lock);
 	priv->service_armed = false;
 	FO_FOREACH_ROLE(r) {
+		rel[r].port = FO_PORT_NONE;
 		if (priv->sub[r].state == FO_SUB_REMOVING)
-			fo_sub_release_locked(priv, &priv->sub[r]);
+			fo_sub_release_begin_locked(priv,
+				&priv->sub[r], &rel[r]);
 	}
 	if (priv->probe_pending) {
 		priv->probe_pending = false;
-		fo_reprobe_locked(priv);
+		fo_reprobe_what_locked(priv, probe, sizeof(probe));
 	}
 	if (priv->probe_once[0] != '\0') {
-		int ret = rte_dev_probe(priv->probe_once);
-
-		if (ret != 0 && ret != -EEXIST)
-			FO_EV_LOG(INFO, priv, "probe of %s: %s",
-				priv->probe_once, rte_strerror(-ret));
+		rte_strscpy(once, priv->probe_once, sizeof(once));
 		priv->probe_once[0] = '\0';
 	}
+	FO_FOREACH_ROLE(r)
+		fo_sub_release_finish(priv, &rel[r]);
+	pthread_mutex_unlock(&priv->lock);
+
+	if (probe[0] != '\0')
+		fo_reprobe(priv, probe);
+	if (once[0] != '\0') {
+		ret = rte_dev_probe(once);
+		if (ret != 0 && ret != -EEXIST)
+			FO_EV_LOG(INFO, priv, "probe of %s: %s", once,
+				rte_strerror(-ret));
+	}
+
+	pthread_mutex_lock(&priv->lock);
 	fo_sub_adopt_claimed_locked(priv);
 	FO_FOREACH_ROLE(r) {
 		if (priv->sub[r].state >= FO_SUB_OWNED)
-			fo_sub_bring_up_locked(priv, &priv->sub[r]);
+			fo_sub_bring_up_locked(priv,
+				&priv->sub[r]);
 	}
 	changed = fo_datapath_publish_locked(priv);
 	pthread_mutex_unlock(&priv->lock);
@@ -188,10 +217,9 @@ fo_event_locked(struct fo_priv *priv, enum fo_role role, enum fo_event ev)
 }
 
 static int
-fo_eth_event(uint16_t port_id, enum rte_eth_event_type type, void *arg,
-		void *ret_param)
+fo_eth_event_priv(uint16_t port_id, enum rte_eth_event_type type,
+		struct fo_priv *priv, void *ret_param)
 {
-	struct fo_priv *priv = arg;
 	enum fo_role role;
 	enum fo_event ev;
 	bool changed;
@@ -244,9 +272,9 @@ fo_eth_event(uint16_t port_id, enum rte_eth_event_type type, void *arg,
 }
 
 static void
-fo_dev_event(const char *device_name, enum rte_dev_event_type type, void *arg)
+fo_dev_event_priv(const char *device_name, enum rte_dev_event_type type,
+		struct fo_priv *priv)
 {
-	struct fo_priv *priv = arg;
 	struct fo_sub *primary = &priv->sub[FO_PRIMARY];
 	bool changed = false;
 	enum fo_role r;
@@ -294,10 +322,11 @@ fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
 		const struct rte_device *rdev)
 {
 	struct fo_sub *sub = &priv->sub[role];
-	uint16_t port = sub->port_id;
 	bool changed = false;
+	uint16_t port;
 
 	pthread_mutex_lock(&priv->lock);
+	port = sub->port_id;
 	fo_shadow_uninstall(sub);
 	if (port != FO_PORT_NONE && rte_eth_devices[port].device == rdev) {
 		changed = fo_event_locked(priv, role, FO_EV_DESTROY);
@@ -312,6 +341,93 @@ fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
 	}
 	pthread_mutex_unlock(&priv->lock);
 	fo_link_notify(priv, changed);
+}
+
+/*
+ * What the event callbacks get instead of priv. ethdev cannot always take
+ * back a callback that is running (for RTE_ETH_ALL it reports -EAGAIN of
+ * the last port only), so a registration may outlive the port and be
+ * called later. The handles outlive everything: a callback takes a
+ * reference on its handle's priv for the call; close clears the handle and
+ * waits for the references to go, and a stale registration then finds
+ * nothing to do. The handle's lock is never held across a call: callbacks
+ * wait for priv->lock, whose holder may raise events itself.
+ */
+struct fo_handle {
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	struct fo_priv *priv;
+	unsigned int users;
+};
+
+static struct fo_handle fo_handles[RTE_MAX_ETHPORTS] = {
+	[0 ... RTE_MAX_ETHPORTS - 1] = {
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0,
+	},
+};
+
+static struct fo_priv *
+fo_handle_ref(struct fo_handle *h)
+{
+	struct fo_priv *priv;
+
+	pthread_mutex_lock(&h->lock);
+	priv = h->priv;
+	if (priv != NULL)
+		h->users++;
+	pthread_mutex_unlock(&h->lock);
+	return priv;
+}
+
+static void
+fo_handle_unref(struct fo_handle *h)
+{
+	pthread_mutex_lock(&h->lock);
+	if (--h->users == 0)
+		pthread_cond_broadcast(&h->idle);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* The live priv of failover port @p port_id, referenced until put. */
+struct fo_priv *
+fo_handle_get(uint16_t port_id)
+{
+	if (port_id >= RTE_MAX_ETHPORTS)
+		return NULL;
+	return fo_handle_ref(&fo_handles[port_id]);
+}
+
+void
+fo_handle_put(uint16_t port_id)
+{
+	fo_handle_unref(&fo_handles[port_id]);
+}
+
+static int
+fo_eth_event(uint16_t port_id, enum rte_eth_event_type type, void *arg,
+		void *ret_param)
+{
+	struct fo_handle *h = arg;
+	struct fo_priv *priv = fo_handle_ref(h);
+	int ret;
+
+	if (priv == NULL)
+		return 0;
+	ret = fo_eth_event_priv(port_id, type, priv, ret_param);
+	fo_handle_unref(h);
+	return ret;
+}
+
+static void
+fo_dev_event(const char *device_name, enum rte_dev_event_type type, void *arg)
+{
+	struct fo_handle *h = arg;
+	struct fo_priv *priv = fo_handle_ref(h);
+
+	if (priv == NULL)
+		return;
+	fo_dev_event_priv(device_name, type, priv);
+	fo_handle_unref(h);
 }
 
 static const enum rte_eth_event_type fo_eth_events[] = {
@@ -331,16 +447,25 @@ static const enum rte_eth_event_type fo_eth_events[] = {
 int
 fo_intr_register(struct fo_priv *priv)
 {
+	struct fo_handle *h = &fo_handles[priv->dev->data->port_id];
 	unsigned int i;
 	int ret;
 
+	/* Stale registrations of an earlier port with this id go first. */
+	for (i = 0; i < RTE_DIM(fo_eth_events); i++)
+		rte_eth_dev_callback_unregister(RTE_ETH_ALL, fo_eth_events[i],
+			fo_eth_event, h);
+	rte_dev_event_callback_unregister(NULL, fo_dev_event, h);
+	pthread_mutex_lock(&h->lock);
+	h->priv = priv;
+	pthread_mutex_unlock(&h->lock);
 	for (i = 0; i < RTE_DIM(fo_eth_events); i++) {
 		ret = rte_eth_dev_callback_register(RTE_ETH_ALL,
-				fo_eth_events[i], fo_eth_event, priv);
+				fo_eth_events[i], fo_eth_event, h);
 		if (ret != 0)
 			goto fail;
 	}
-	ret = rte_dev_event_callback_register(NULL, fo_dev_event, priv);
+	ret = rte_dev_event_callback_register(NULL, fo_dev_event, h);
 	if (ret != 0)
 		goto fail;
 	/*
@@ -371,17 +496,23 @@ fail:
 void
 fo_intr_unregister(struct fo_priv *priv)
 {
+	struct fo_handle *h = &fo_handles[priv->dev->data->port_id];
 	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(fo_eth_events); i++) {
-		/* -EAGAIN: the callback is running in another thread. */
-		while (rte_eth_dev_callback_unregister(RTE_ETH_ALL,
-				fo_eth_events[i], fo_eth_event, priv) == -EAGAIN)
-			rte_pause();
-	}
-	while (rte_dev_event_callback_unregister(NULL, fo_dev_event, priv) ==
-			-EAGAIN)
-		rte_pause();
+	/*
+	 * Later callbacks find no priv; wait for those in progress (the
+	 * caller does not hold priv->lock, which they may be waiting for).
+	 */
+	pthread_mutex_lock(&h->lock);
+	h->priv = NULL;
+	while (h->users != 0)
+		pthread_cond_wait(&h->idle, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	/* Best effort: what is running now stays, harmlessly. */
+	for (i = 0; i < RTE_DIM(fo_eth_events); i++)
+		rte_eth_dev_callback_unregister(RTE_ETH_ALL, fo_eth_events[i],
+			fo_eth_event, h);
+	rte_dev_event_callback_unregister(NULL, fo_dev_event, h);
 	/* Cancelling waits for a running alarm to finish. */
 	rte_eal_alarm_cancel(fo_poll, priv);
 	rte_eal_alarm_cancel(fo_service, priv);

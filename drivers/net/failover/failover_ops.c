@@ -128,14 +128,32 @@ static int
 fo_dev_start(struct rte_eth_dev *dev)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
+	struct fo_queue *q;
 	bool changed;
+	uint16_t i;
 	enum fo_role r;
 	int ret = 0;
 
 	pthread_mutex_lock(&priv->lock);
 	priv->started = true;
-	/* Before the bring-up, which replays stopped queues as stopped. */
+	/*
+	 * Before the bring-up, which replays stopped queues as stopped.
+	 * Deferred-start queues stay stopped until the application starts
+	 * them, as on the sub-devices, configured with the same flags.
+	 */
 	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		q = dev->data->rx_queues[i];
+		if (q != NULL && q->rx_conf.rx_deferred_start)
+			dev->data->rx_queue_state[i] =
+				RTE_ETH_QUEUE_STATE_STOPPED;
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		q = dev->data->tx_queues[i];
+		if (q != NULL && q->tx_conf.tx_deferred_start)
+			dev->data->tx_queue_state[i] =
+				RTE_ETH_QUEUE_STATE_STOPPED;
+	}
 	FO_FOREACH_ROLE(r) {
 		struct fo_sub *sub = &priv->sub[r];
 		/* Configured with the port: it must start, or we refuse. */
@@ -181,8 +199,13 @@ fo_dev_stop_locked(struct rte_eth_dev *dev)
 		if (sub->state != FO_SUB_STARTED)
 			continue;
 		fo_sub_stats_read_locked(priv, sub);
+		/*
+		 * The failover port is stopped whatever a dying sub-device
+		 * says: refusing would leave it started, and unclosable.
+		 */
 		if (rte_eth_dev_stop(sub->port_id) != 0)
-			ret = -EIO;
+			FO_LOG(WARNING, priv, "%s %s: stop failed",
+				fo_role_name(r), sub->dev_name);
 		sub->state = FO_SUB_CONFIGURED;
 	}
 	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
@@ -280,6 +303,8 @@ fo_dev_reset(struct rte_eth_dev *dev)
 		sub->state = FO_SUB_OWNED;
 	}
 	priv->configured = false;
+	/* The application sets the port up again: nothing to replay. */
+	fo_journal_init(&priv->journal);
 	pthread_mutex_unlock(&priv->lock);
 	return ret;
 }
@@ -505,8 +530,13 @@ fo_mac_addr_add(struct rte_eth_dev *dev, struct rte_ether_addr *addr,
 	RTE_SET_USED(vmdq);
 	ret = fo_apply_all_locked(dev, "MAC add", fo_add_mac, addr, fo_del_mac,
 			addr);
-	if (ret == 0)
+	if (ret == 0) {
 		ret = fo_journal_mac_add(j, addr->addr_bytes);
+		/* Not journaled, not kept: a newcomer would not have it. */
+		if (ret != 0)
+			fo_apply_all_locked(dev, "MAC remove", fo_del_mac, addr,
+				NULL, NULL);
+	}
 	fo_journal_unlock(dev);
 	return ret;
 }
@@ -940,7 +970,9 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
 	const struct rte_eth_dev_info *s;
-	bool any = false;
+	bool any = false, any_size = false, sizes_differ = false;
+	uint16_t reta_size = 0;
+	uint8_t key_size = 0;
 	enum fo_role r;
 
 	info->max_rx_queues = RTE_MAX_QUEUES_PER_PORT;
@@ -980,9 +1012,16 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		info->rx_queue_offload_capa &= s->rx_queue_offload_capa;
 		info->tx_queue_offload_capa &= s->tx_queue_offload_capa;
 		info->flow_type_rss_offloads &= s->flow_type_rss_offloads;
-		info->hash_key_size = RTE_MIN(info->hash_key_size,
-				s->hash_key_size);
-		fo_min16(&info->reta_size, s->reta_size);
+		/*
+		 * Drivers want their own exact table and key sizes: a size is
+		 * offered only when every sub-device seen has the same.
+		 */
+		if (any_size && (s->reta_size != reta_size ||
+				s->hash_key_size != key_size))
+			sizes_differ = true;
+		reta_size = s->reta_size;
+		key_size = s->hash_key_size;
+		any_size = true;
 		info->speed_capa |= s->speed_capa;
 		fo_desc_lim(&info->rx_desc_lim, &s->rx_desc_lim);
 		fo_desc_lim(&info->tx_desc_lim, &s->tx_desc_lim);
@@ -1003,6 +1042,8 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	/* Our TX queue counters have one writer: no lock-free MT TX. */
 	info->tx_offload_capa &= ~RTE_ETH_TX_OFFLOAD_MT_LOCKFREE;
 	info->tx_queue_offload_capa &= ~RTE_ETH_TX_OFFLOAD_MT_LOCKFREE;
+	info->reta_size = sizes_differ ? 0 : reta_size;
+	info->hash_key_size = sizes_differ ? 0 : key_size;
 	if (info->flow_type_rss_offloads == 0) {
 		info->hash_key_size = 0;
 		info->reta_size = 0;

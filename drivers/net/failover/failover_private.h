@@ -224,6 +224,17 @@ struct fo_priv {
 	uint32_t cb_running;
 	/* The role that carried TX last, through spells of none. */
 	enum fo_role last_tx_role;
+	/*
+	 * Calls of rx_queue_count and descriptor status in progress: they
+	 * may come from any thread, so they count themselves atomically
+	 * instead of using a queue's seq, and the grace period waits them out.
+	 */
+	uint32_t aux_inflight;
+	/*
+	 * The bus is removing the failover device (possibly while walking its
+	 * device list at EAL cleanup): sub-devices are closed, not removed.
+	 */
+	bool bus_removing;
 	struct fo_history history[FO_HISTORY];
 	unsigned int history_next;
 	bool use_membarrier;
@@ -244,6 +255,16 @@ void fo_sub_try_new_port_locked(struct fo_priv *priv, uint16_t port_id);
 bool fo_sub_claim(struct fo_priv *priv, uint16_t port_id);
 void fo_sub_adopt_claimed_locked(struct fo_priv *priv);
 int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);
+
+/* A release split around the lock: what to stop, close and remove. */
+struct fo_release {
+	uint16_t port;
+	struct rte_device *rdev;
+	bool remove;
+};
+void fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
+		struct fo_release *rel);
+void fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel);
 void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 		struct rte_eth_conf *out);
 void fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub);
@@ -274,6 +295,8 @@ void fo_service_schedule_at_locked(struct fo_priv *priv, uint64_t tsc);
 void fo_link_notify(struct fo_priv *priv, bool changed);
 void fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
 		const struct rte_device *rdev);
+struct fo_priv *fo_handle_get(uint16_t port_id);
+void fo_handle_put(uint16_t port_id);
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);

@@ -85,6 +85,23 @@ failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
+ * Queue count and descriptor status may be called from any thread, not
+ * only the queue's lcore, so they may not use the queue's seq: they count
+ * themselves in priv with atomics (not the bursts' path: no cost there).
+ */
+static inline void
+fo_aux_enter(struct fo_queue *q)
+{
+	__atomic_fetch_add(&q->priv->aux_inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void
+fo_aux_leave(struct fo_queue *q)
+{
+	__atomic_fetch_sub(&q->priv->aux_inflight, 1, __ATOMIC_RELEASE);
+}
+
+/*
  * The rest of the fast-path surface, forwarded to the sub-device that
  * carries TX (prepare, TX descriptors) or to the polled ones (RX count),
  * inside the same grace-period window as the bursts.
@@ -112,7 +129,7 @@ failover_rx_queue_count(void *queue)
 	uint32_t count = 0;
 	int c, i, err = 0;
 
-	fo_qsbr_enter(q);
+	fo_aux_enter(q);
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
 	for (i = 0; i < path.nb_rx; i++) {
 		c = rte_eth_rx_queue_count(path.rx[i], q->qid);
@@ -121,7 +138,7 @@ failover_rx_queue_count(void *queue)
 		else
 			err = c;
 	}
-	fo_qsbr_leave(q);
+	fo_aux_leave(q);
 	/* An error only when no polled sub-device could count. */
 	return err != 0 && count == 0 ? (uint32_t)err : count;
 }
@@ -134,11 +151,11 @@ failover_rx_descriptor_status(void *queue, uint16_t offset)
 	int ret = -ENODEV;
 
 	/* Descriptors of the first polled device (the primary when up). */
-	fo_qsbr_enter(q);
+	fo_aux_enter(q);
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
 	if (path.nb_rx > 0)
 		ret = rte_eth_rx_descriptor_status(path.rx[0], q->qid, offset);
-	fo_qsbr_leave(q);
+	fo_aux_leave(q);
 	return ret;
 }
 
@@ -149,11 +166,11 @@ failover_tx_descriptor_status(void *queue, uint16_t offset)
 	union fo_path path;
 	int ret = -ENODEV;
 
-	fo_qsbr_enter(q);
+	fo_aux_enter(q);
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
 	if (path.tx != FO_PORT_NONE)
 		ret = rte_eth_tx_descriptor_status(path.tx, q->qid, offset);
-	fo_qsbr_leave(q);
+	fo_aux_leave(q);
 	return ret;
 }
 
@@ -190,6 +207,8 @@ fo_datapath_sync(struct fo_priv *priv)
 		fo_membarrier();
 	else
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&priv->aux_inflight, __ATOMIC_ACQUIRE) != 0)
+		rte_pause();
 
 	for (i = 0; i < nb_q; i++) {
 		q = i < data->nb_rx_queues ? data->rx_queues[i] :

@@ -198,10 +198,14 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	sub->failed_step = NULL;
 	sub->state = FO_SUB_OWNED;
 	__atomic_store_n(&sub->port_id, port_id, __ATOMIC_RELEASE);
-	/* A primary adopted before the failover MAC was known: check now. */
+	/*
+	 * A primary adopted before the failover MAC was known: check now. One
+	 * already in use stays (logged); only an idle one is handed back.
+	 */
 	if (role == FO_STANDBY && priv->sub[FO_PRIMARY].state >= FO_SUB_OWNED &&
 			fo_sub_mac_check_locked(priv, FO_PRIMARY,
-				priv->sub[FO_PRIMARY].port_id) != 0)
+				priv->sub[FO_PRIMARY].port_id) != 0 &&
+			priv->sub[FO_PRIMARY].state == FO_SUB_OWNED)
 		fo_sub_disown_locked(priv, &priv->sub[FO_PRIMARY]);
 	FO_EV_LOG(INFO, priv, "%s is %s (port %u)", fo_role_name(role), name,
 		port_id);
@@ -637,17 +641,28 @@ static int
 fo_sub_queue_states(struct fo_priv *priv, uint16_t port, const char **step)
 {
 	struct rte_eth_dev_data *data = priv->dev->data;
+	struct fo_queue *q;
 	uint16_t i;
 	int ret = 0;
 
 	*step = "queue state";
+	/*
+	 * The newcomer's queues as the failover port's are now: stopped ones
+	 * stopped, and deferred-start ones the application started, started.
+	 */
 	for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
+		q = data->rx_queues[i];
 		if (data->rx_queue_state[i] == RTE_ETH_QUEUE_STATE_STOPPED)
 			ret = rte_eth_dev_rx_queue_stop(port, i);
+		else if (q != NULL && q->rx_conf.rx_deferred_start)
+			ret = rte_eth_dev_rx_queue_start(port, i);
 	}
 	for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
+		q = data->tx_queues[i];
 		if (data->tx_queue_state[i] == RTE_ETH_QUEUE_STATE_STOPPED)
 			ret = rte_eth_dev_tx_queue_stop(port, i);
+		else if (q != NULL && q->tx_conf.tx_deferred_start)
+			ret = rte_eth_dev_tx_queue_start(port, i);
 	}
 	/*
 	 * Without per-queue stop, the application could not have stopped the
@@ -731,40 +746,68 @@ fail:
  * Let go of a sub-device that is out of every datapath: stop and close its
  * port and, after a removal, remove the device so that a hot-unplug can
  * complete. Its counters are folded into the failover totals first.
+ *
+ * In two halves, the bookkeeping and the device calls, so that a caller
+ * can gather several releases before making the calls.
  */
 void
-fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub)
+fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
+		struct fo_release *rel)
 {
 	uint16_t port = sub->port_id;
-	struct rte_device *rdev;
-	bool removed = sub->state == FO_SUB_REMOVING;
 
-	/* Our own remove below must not come back to us. */
+	memset(rel, 0, sizeof(*rel));
+	rel->port = FO_PORT_NONE;
+	/* Our own remove must not come back to us. */
 	fo_shadow_uninstall(sub);
-	if (port == FO_PORT_NONE) {
-		sub->state = FO_SUB_ABSENT;
-		return;
+	if (port != FO_PORT_NONE) {
+		fo_sub_stats_read_locked(priv, sub);
+		fo_stats_retire(&priv->stats, sub->role);
+		rel->port = port;
+		rel->rdev = rte_eth_devices[port].device;
+		/*
+		 * After a removal the device goes too: vfio completes the
+		 * unplug only once it is released. On close, devices we probed
+		 * go as well; the devices of ports the application named stay
+		 * for EAL to clean up. Never while the bus itself is removing
+		 * us: it may be walking its device list (EAL cleanup).
+		 */
+		rel->remove = (sub->state == FO_SUB_REMOVING ||
+			sub->probed_here) && !priv->bus_removing;
+		/* Our own close raises DESTROY: not a removal. */
+		__atomic_store_n(&sub->port_id, FO_PORT_NONE,
+			__ATOMIC_RELEASE);
+		FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
+		fo_history_add_locked(priv, "%s released",
+			fo_role_name(sub->role));
 	}
-	fo_sub_stats_read_locked(priv, sub);
-	fo_stats_retire(&priv->stats, sub->role);
-	/* Our own close raises DESTROY in this thread: not a removal. */
-	__atomic_store_n(&sub->port_id, FO_PORT_NONE, __ATOMIC_RELEASE);
-	rdev = rte_eth_devices[port].device;
-	if (rte_eth_devices[port].data->dev_started)
-		rte_eth_dev_stop(port);
-	rte_eth_dev_close(port);
-	/*
-	 * After a removal the device goes too: vfio completes the unplug only
-	 * once it is released. On close, devices we probed go as well; the
-	 * devices of ports the application named stay for EAL to clean up.
-	 */
-	if (removed || sub->probed_here)
-		rte_dev_remove(rdev);
 	sub->probed_here = false;
 	sub->state = FO_SUB_ABSENT;
 	sub->link_up = false;
-	FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
-	fo_history_add_locked(priv, "%s released", fo_role_name(sub->role));
+}
+
+void
+fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel)
+{
+	RTE_SET_USED(priv);
+	if (rel->port == FO_PORT_NONE ||
+			!rte_eth_dev_is_valid_port(rel->port) ||
+			rte_eth_devices[rel->port].device != rel->rdev)
+		return;
+	if (rte_eth_devices[rel->port].data->dev_started)
+		rte_eth_dev_stop(rel->port);
+	rte_eth_dev_close(rel->port);
+	if (rel->remove)
+		rte_dev_remove(rel->rdev);
+}
+
+void
+fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub)
+{
+	struct fo_release rel;
+
+	fo_sub_release_begin_locked(priv, sub, &rel);
+	fo_sub_release_finish(priv, &rel);
 }
 
 /*

@@ -62,10 +62,12 @@ fo_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (params == NULL || *params == '\0')
 		return -EINVAL;
 	port = strtoul(params, &end, 10);
-	if (*end != '\0' || port >= RTE_MAX_ETHPORTS ||
-			!fo_is_failover((uint16_t)port))
+	if (*end != '\0' || port >= RTE_MAX_ETHPORTS)
 		return -EINVAL;
-	priv = FO_PRIV(&rte_eth_devices[port]);
+	/* The handle keeps the port from being closed under us. */
+	priv = fo_handle_get((uint16_t)port);
+	if (priv == NULL)
+		return -EINVAL;
 
 	rte_tel_data_start_dict(d);
 	pthread_mutex_lock(&priv->lock);
@@ -100,6 +102,7 @@ fo_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_container(d, "events", events, 0);
 	}
 	pthread_mutex_unlock(&priv->lock);
+	fo_handle_put((uint16_t)port);
 	return 0;
 }
 
