@@ -775,8 +775,14 @@ fo_query_port_locked(struct fo_priv *priv)
 	return FO_PORT_NONE;
 }
 
+/*
+ * A query answered by one sub-device: the one that carries TX, else any
+ * present one; -ENODEV with none. @p fn runs under the lock.
+ */
+typedef int (fo_query_t)(uint16_t port, void *arg);
+
 static int
-fo_fw_version_get(struct rte_eth_dev *dev, char *fw, size_t size)
+fo_query(struct rte_eth_dev *dev, fo_query_t *fn, void *arg)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
 	uint16_t port;
@@ -784,87 +790,95 @@ fo_fw_version_get(struct rte_eth_dev *dev, char *fw, size_t size)
 
 	pthread_mutex_lock(&priv->lock);
 	port = fo_query_port_locked(priv);
-	ret = port == FO_PORT_NONE ? -ENODEV :
-		rte_eth_dev_fw_version_get(port, fw, size);
+	ret = port == FO_PORT_NONE ? -ENODEV : fn(port, arg);
 	pthread_mutex_unlock(&priv->lock);
 	return ret;
+}
+
+struct fo_fw {
+	char *fw;
+	size_t size;
+};
+
+static int
+fo_q_fw(uint16_t port, void *arg)
+{
+	struct fo_fw *f = arg;
+
+	return rte_eth_dev_fw_version_get(port, f->fw, f->size);
+}
+
+static int
+fo_fw_version_get(struct rte_eth_dev *dev, char *fw, size_t size)
+{
+	struct fo_fw f = { .fw = fw, .size = size };
+
+	return fo_query(dev, fo_q_fw, &f);
+}
+
+static int
+fo_q_module_info(uint16_t port, void *arg)
+{
+	return rte_eth_dev_get_module_info(port, arg);
 }
 
 static int
 fo_get_module_info(struct rte_eth_dev *dev, struct rte_eth_dev_module_info *mi)
 {
-	struct fo_priv *priv = FO_PRIV(dev);
-	uint16_t port;
-	int ret;
+	return fo_query(dev, fo_q_module_info, mi);
+}
 
-	pthread_mutex_lock(&priv->lock);
-	port = fo_query_port_locked(priv);
-	ret = port == FO_PORT_NONE ? -ENODEV :
-		rte_eth_dev_get_module_info(port, mi);
-	pthread_mutex_unlock(&priv->lock);
-	return ret;
+static int
+fo_q_module_eeprom(uint16_t port, void *arg)
+{
+	return rte_eth_dev_get_module_eeprom(port, arg);
 }
 
 static int
 fo_get_module_eeprom(struct rte_eth_dev *dev, struct rte_dev_eeprom_info *e)
 {
-	struct fo_priv *priv = FO_PRIV(dev);
-	uint16_t port;
-	int ret;
-
-	pthread_mutex_lock(&priv->lock);
-	port = fo_query_port_locked(priv);
-	ret = port == FO_PORT_NONE ? -ENODEV :
-		rte_eth_dev_get_module_eeprom(port, e);
-	pthread_mutex_unlock(&priv->lock);
-	return ret;
+	return fo_query(dev, fo_q_module_eeprom, e);
 }
 
-/* Registers of the device that carries TX (or any present one). */
+static int
+fo_q_reg(uint16_t port, void *arg)
+{
+	return rte_eth_dev_get_reg_info(port, arg);
+}
+
 static int
 fo_get_reg(struct rte_eth_dev *dev, struct rte_dev_reg_info *regs)
 {
-	struct fo_priv *priv = FO_PRIV(dev);
-	uint16_t port;
-	int ret;
+	return fo_query(dev, fo_q_reg, regs);
+}
 
-	pthread_mutex_lock(&priv->lock);
-	port = fo_query_port_locked(priv);
-	ret = port == FO_PORT_NONE ? -ENODEV : rte_eth_dev_get_reg_info(port,
-		regs);
-	pthread_mutex_unlock(&priv->lock);
-	return ret;
+static int
+fo_q_rss_conf(uint16_t port, void *arg)
+{
+	return rte_eth_dev_rss_hash_conf_get(port, arg);
 }
 
 static int
 fo_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
 {
-	struct fo_priv *priv = FO_PRIV(dev);
-	uint16_t port;
-	int ret;
+	return fo_query(dev, fo_q_rss_conf, conf);
+}
 
-	pthread_mutex_lock(&priv->lock);
-	port = fo_query_port_locked(priv);
-	ret = port == FO_PORT_NONE ? -ENODEV :
-		rte_eth_dev_rss_hash_conf_get(port, conf);
-	pthread_mutex_unlock(&priv->lock);
-	return ret;
+static int
+fo_q_reta(uint16_t port, void *arg)
+{
+	const struct fo_reta *r = arg;
+
+	return rte_eth_dev_rss_reta_query(port, r->conf, r->size);
 }
 
 static int
 fo_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		uint16_t size)
 {
-	struct fo_priv *priv = FO_PRIV(dev);
-	uint16_t port;
-	int ret;
+	struct fo_reta r = { .conf = conf, .size = size };
 
-	pthread_mutex_lock(&priv->lock);
-	port = fo_query_port_locked(priv);
-	ret = port == FO_PORT_NONE ? -ENODEV :
-		rte_eth_dev_rss_reta_query(port, conf, size);
-	pthread_mutex_unlock(&priv->lock);
-	return ret;
+	return fo_query(dev, fo_q_reta, &r);
 }
 
 /*
