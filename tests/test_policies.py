@@ -155,3 +155,20 @@ def test_probe_any_probes_unnamed_devices(prefix):
         "dev-add:net_null5", "expect-visible:net_null5"])
     assert "device net_null5 added" in log
     assert "(net_null5) is not the failover MAC: not a primary" in log
+
+
+def test_forwarded_fast_path_functions(prefix):
+    """rx_queue_count, descriptor status, tx_prepare and fw version go to a
+    sub-device: net_null has none of them, and its answers come through
+    (-ENOTSUP; tx_prepare without a device check passes the packet)."""
+    log = steps(prefix, ["net_null0", "net_null1",
+                         "net_failover0,standby=net_null1,primary=net_null0"],
+                ["--standby", "net_null1", "--primary", "net_null0"],
+                ["expect-adopted:net_null0", "fastpath:-"])
+    res = dict(l.split("=", 1) for l in log.splitlines()
+               if "=" in l and " " not in l.split("=", 1)[0])
+    assert res["rx_queue_count"] == "-95"
+    assert res["rx_descriptor_status"] == "-95"
+    assert res["tx_descriptor_status"] == "-95"
+    assert res["tx_prepare"] == "1"
+    assert res["fw_version"] == "-95"

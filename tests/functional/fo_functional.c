@@ -688,6 +688,8 @@ held_out(const char *name)
  *                        whether the standby is polled while the primary
  *                        transmits (measured over 10,000 failover TX)
  *   restart:-           stop and start the failover port (must succeed)
+ *   fastpath:-           call the forwarded fast-path functions and
+ *                        queries on queue 0 and print what they answer
  *   dev-add:NAME         raise the EAL device event RTE_DEV_EVENT_ADD, as
  *                        the uevent monitor does when a device appears
  *   expect-no-path:drop|hold
@@ -721,6 +723,23 @@ run_steps(void)
 		} else if (strncmp(steps[i], "restart", alen) == 0) {
 			ok = rte_eth_dev_stop(fo_port) == 0 &&
 				rte_eth_dev_start(fo_port) == 0;
+		} else if (strncmp(steps[i], "fastpath", alen) == 0) {
+			struct rte_mbuf *m = make_packet(0);
+			char fw[32];
+
+			/* From this (main) thread, as a monitoring app would. */
+			printf("rx_queue_count=%d\n",
+				rte_eth_rx_queue_count(fo_port, 0));
+			printf("rx_descriptor_status=%d\n",
+				rte_eth_rx_descriptor_status(fo_port, 0, 0));
+			printf("tx_descriptor_status=%d\n",
+				rte_eth_tx_descriptor_status(fo_port, 0, 0));
+			printf("tx_prepare=%u\n", m == NULL ? 0 :
+				rte_eth_tx_prepare(fo_port, 0, &m, 1));
+			printf("fw_version=%d\n", rte_eth_dev_fw_version_get(
+				fo_port, fw, sizeof(fw)));
+			rte_pktmbuf_free(m);
+			ok = 1;
 		} else if (strncmp(steps[i], "dev-add", alen) == 0) {
 			rte_dev_event_callback_process(arg, RTE_DEV_EVENT_ADD);
 			ok = 1;
