@@ -20,6 +20,7 @@
  *   link       link down (the device stays)
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -99,6 +100,13 @@ static struct worker {
 	uint64_t bad_port;
 	uint64_t retries;
 } __rte_cache_aligned workers[MAX_QUEUES];
+
+/*
+ * tx_prepare, like tx_burst, belongs to the queue's own lcore: the fastpath
+ * step asks worker 0 to call it (1: asked, 2: answered in prepare_ret).
+ */
+static int prepare_req;
+static int prepare_ret;
 
 static uint64_t peer_received;
 static uint64_t peer_first_tsc;
@@ -213,6 +221,15 @@ worker_main(void *arg)
 				w->retries++;
 			}
 			nb_tx -= n;
+		}
+		if (q == 0 && __atomic_load_n(&prepare_req, __ATOMIC_ACQUIRE)
+				== 1) {
+			struct rte_mbuf *m = make_packet(0);
+
+			prepare_ret = m == NULL ? -ENOMEM :
+				rte_eth_tx_prepare(fo_port, 0, &m, 1);
+			rte_pktmbuf_free(m);
+			__atomic_store_n(&prepare_req, 2, __ATOMIC_RELEASE);
 		}
 		n = rte_eth_rx_burst(fo_port, q, rx, BURST);
 		for (i = 0; i < n; i++) {
@@ -690,6 +707,7 @@ held_out(const char *name)
  *   restart:-           stop and start the failover port (must succeed)
  *   fastpath:-           call the forwarded fast-path functions and
  *                        queries on queue 0 and print what they answer
+ *                        (tx_prepare from queue 0's own lcore)
  *   dev-add:NAME         raise the EAL device event RTE_DEV_EVENT_ADD, as
  *                        the uevent monitor does when a device appears
  *   expect-no-path:drop|hold
@@ -724,7 +742,6 @@ run_steps(void)
 			ok = rte_eth_dev_stop(fo_port) == 0 &&
 				rte_eth_dev_start(fo_port) == 0;
 		} else if (strncmp(steps[i], "fastpath", alen) == 0) {
-			struct rte_mbuf *m = make_packet(0);
 			char fw[32];
 
 			/* From this (main) thread, as a monitoring app would. */
@@ -734,12 +751,12 @@ run_steps(void)
 				rte_eth_rx_descriptor_status(fo_port, 0, 0));
 			printf("tx_descriptor_status=%d\n",
 				rte_eth_tx_descriptor_status(fo_port, 0, 0));
-			printf("tx_prepare=%u\n", m == NULL ? 0 :
-				rte_eth_tx_prepare(fo_port, 0, &m, 1));
+			__atomic_store_n(&prepare_req, 1, __ATOMIC_RELEASE);
+			ok = WAIT_FOR(__atomic_load_n(&prepare_req,
+				__ATOMIC_ACQUIRE) == 2) == 0;
+			printf("tx_prepare=%d\n", prepare_ret);
 			printf("fw_version=%d\n", rte_eth_dev_fw_version_get(
 				fo_port, fw, sizeof(fw)));
-			rte_pktmbuf_free(m);
-			ok = 1;
 		} else if (strncmp(steps[i], "dev-add", alen) == 0) {
 			rte_dev_event_callback_process(arg, RTE_DEV_EVENT_ADD);
 			ok = 1;
