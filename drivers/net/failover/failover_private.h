@@ -251,7 +251,6 @@ int fo_sub_init(struct fo_priv *priv);
 void fo_sub_uninit(struct fo_priv *priv, bool give_back);
 int fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role,
 		uint16_t port_id);
-void fo_sub_try_new_port_locked(struct fo_priv *priv, uint16_t port_id);
 bool fo_sub_claim(struct fo_priv *priv, uint16_t port_id);
 void fo_sub_adopt_claimed_locked(struct fo_priv *priv);
 int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);

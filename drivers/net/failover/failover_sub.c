@@ -218,52 +218,6 @@ fo_spec_matches(const struct fo_subdev_spec *spec, const char *name)
 	return spec->name[0] != '\0' && strcmp(spec->name, name) == 0;
 }
 
-void
-fo_sub_try_new_port_locked(struct fo_priv *priv, uint16_t port_id)
-{
-	const char *name = rte_eth_devices[port_id].data->name;
-	struct rte_eth_dev_owner owner;
-	struct rte_ether_addr mac;
-	enum fo_role r;
-
-	if (port_id == priv->dev->data->port_id ||
-			fo_sub_role_of_port(priv, port_id) != FO_ROLE_NONE)
-		return;
-	FO_FOREACH_ROLE(r) {
-		if (!fo_spec_matches(&priv->args.standby, name) &&
-				r == FO_STANDBY)
-			continue;
-		if (!fo_spec_matches(&priv->args.primary, name) &&
-				r == FO_PRIMARY)
-			continue;
-		if (priv->sub[r].state != FO_SUB_ABSENT) {
-			FO_EV_LOG(WARNING, priv, "%s %s appeared while the %s "
-				"is present: ignored", fo_role_name(r), name,
-				fo_role_name(r));
-			return;
-		}
-		if (fo_sub_adopt_locked(priv, r, port_id) == 0)
-			fo_service_schedule_locked(priv);
-		return;
-	}
-	/* Not named: the Linux net_failover rule, a port with our MAC. */
-	if (priv->args.primary.name[0] != '\0' ||
-			rte_is_zero_ether_addr(fo_mac(priv)) ||
-			rte_eth_macaddr_get(port_id, &mac) != 0 ||
-			!rte_is_same_ether_addr(&mac, fo_mac(priv)))
-		return;
-	if (rte_eth_dev_owner_get(port_id, &owner) != 0 ||
-			owner.id != RTE_ETH_DEV_NO_OWNER)
-		return;
-	if (priv->sub[FO_PRIMARY].state != FO_SUB_ABSENT) {
-		FO_EV_LOG(WARNING, priv, "port %u (%s) has the failover MAC but "
-			"a primary is present: ignored", port_id, name);
-		return;
-	}
-	if (fo_sub_adopt_locked(priv, FO_PRIMARY, port_id) == 0)
-		fo_service_schedule_locked(priv);
-}
-
 /*
  * Find or probe the sub-device of one role at creation. A device that is
  * declared to EAL but not probed yet is adopted when its NEW event comes.
@@ -449,9 +403,14 @@ fo_sub_init(struct fo_priv *priv)
 			return ret;
 		return 0;
 	}
-	/* Without primary=, a port already there with our MAC is the one. */
-	RTE_ETH_FOREACH_DEV(port_id)
-		fo_sub_try_new_port_locked(priv, port_id);
+	/*
+	 * Without primary=, a port already there with our MAC is the one:
+	 * the same rule, and code, as for a port that appears later.
+	 */
+	RTE_ETH_FOREACH_DEV(port_id) {
+		if (fo_sub_claim(priv, port_id))
+			fo_sub_adopt_claimed_locked(priv);
+	}
 	return 0;
 }
 
