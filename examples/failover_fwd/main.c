@@ -13,8 +13,15 @@
  * rte_pmd_failover_force_standby() for planned maintenance (a hypervisor
  * agent asks for the standby, then unplugs the VF).
  *
+ * With --mac-swap it answers instead of forwarding: each packet goes back
+ * out of the port it came from with its Ethernet addresses swapped. With
+ * --announce it sends a RARP from the port's MAC after every switchover,
+ * as QEMU does after a migration: the switches outside learn at once which
+ * cable the MAC is now behind, instead of flooding or losing frames until
+ * the guest happens to transmit.
+ *
  *   dpdk-failover-fwd [EAL options] -- [--duration S]
- *       [--force-standby-at S] [--release-at S]
+ *       [--force-standby-at S] [--release-at S] [--mac-swap] [--announce]
  */
 
 #include <getopt.h>
@@ -25,8 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_ether.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -37,14 +46,22 @@
 #define BURST 32
 #define RING_SIZE 512
 
+#define RARP_ETHERTYPE 0x8035
+#define RARP_LEN 60
+
 static volatile bool quit;
 static uint16_t nb_ports;
 static uint16_t ports[RTE_MAX_ETHPORTS];
+static struct rte_mempool *pool;
+/* Set by the switchover callback, cleared by the lcore that announces. */
+static bool announce_due[RTE_MAX_ETHPORTS];
 
 static struct {
 	unsigned int duration;
 	int force_at;
 	int release_at;
+	bool mac_swap;
+	bool announce;
 } opt = { .duration = 0, .force_at = -1, .release_at = -1 };
 
 static void
@@ -69,6 +86,65 @@ on_switch(uint16_t port_id, enum rte_pmd_failover_role from,
 		port_id, rte_pmd_failover_role_name(from),
 		rte_pmd_failover_role_name(to), info.switchovers);
 	fflush(stdout);
+	/*
+	 * The callback runs in the thread that caused the switch, which owns
+	 * no TX queue: the forwarding lcore sends the announcement.
+	 */
+	if (opt.announce)
+		__atomic_store_n(&announce_due[port_id], true,
+			__ATOMIC_RELEASE);
+}
+
+/* A RARP request from the port's own MAC, broadcast, as QEMU announces. */
+static void
+announce(uint16_t port)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_mbuf *m;
+	uint8_t *arp;
+
+	if (!__atomic_exchange_n(&announce_due[port], false, __ATOMIC_ACQUIRE))
+		return;
+	m = rte_pktmbuf_alloc(pool);
+	if (m == NULL)
+		return;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, RARP_LEN);
+	if (eth == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memset(eth, 0, RARP_LEN);
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	rte_eth_macaddr_get(port, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RARP_ETHERTYPE);
+	arp = (uint8_t *)(eth + 1);
+	/* Ethernet/IPv4, "reverse request", sender = target = our MAC */
+	arp[1] = 1;
+	arp[2] = 0x08;
+	arp[4] = RTE_ETHER_ADDR_LEN;
+	arp[5] = 4;
+	arp[7] = 3;
+	memcpy(arp + 8, &eth->src_addr, RTE_ETHER_ADDR_LEN);
+	memcpy(arp + 18, &eth->src_addr, RTE_ETHER_ADDR_LEN);
+	if (rte_eth_tx_burst(port, 0, &m, 1) != 1)
+		rte_pktmbuf_free(m);
+	else
+		printf("port %u: announced\n", port);
+}
+
+static void
+mac_swap(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_ether_addr tmp;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		rte_ether_addr_copy(&eth->src_addr, &tmp);
+		rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
+		rte_ether_addr_copy(&tmp, &eth->dst_addr);
+	}
 }
 
 /* Forward port pair (a, b) both ways until told to quit. */
@@ -81,13 +157,20 @@ fwd_main(void *arg)
 	uint16_t n, sent;
 
 	while (!quit) {
+		announce(a);
+		if (a != b)
+			announce(b);
 		n = rte_eth_rx_burst(a, 0, pkts, BURST);
+		if (opt.mac_swap)
+			mac_swap(pkts, n);
 		sent = rte_eth_tx_burst(b, 0, pkts, n);
 		if (sent < n)
 			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 		if (a == b)
 			continue;
 		n = rte_eth_rx_burst(b, 0, pkts, BURST);
+		if (opt.mac_swap)
+			mac_swap(pkts, n);
 		sent = rte_eth_tx_burst(a, 0, pkts, n);
 		if (sent < n)
 			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
@@ -159,6 +242,8 @@ parse_args(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "force-standby-at", required_argument, NULL, 'f' },
 		{ "release-at", required_argument, NULL, 'r' },
+		{ "mac-swap", no_argument, NULL, 'm' },
+		{ "announce", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -174,10 +259,17 @@ parse_args(int argc, char **argv)
 		case 'r':
 			opt.release_at = atoi(optarg);
 			break;
+		case 'm':
+			opt.mac_swap = true;
+			break;
+		case 'a':
+			opt.announce = true;
+			break;
 		default:
 			fprintf(stderr, "usage: %s [EAL options] -- "
 				"[--duration S] [--force-standby-at S] "
-				"[--release-at S]\n", argv[0]);
+				"[--release-at S] [--mac-swap] "
+				"[--announce]\n", argv[0]);
 			return -1;
 		}
 	}
@@ -188,7 +280,6 @@ int
 main(int argc, char **argv)
 {
 	uint64_t last[RTE_MAX_ETHPORTS][2];
-	struct rte_mempool *pool;
 	unsigned int lcore, t;
 	uint16_t port, i;
 	int ret;
