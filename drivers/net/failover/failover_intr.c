@@ -3,18 +3,30 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_pci.h>
+#include <bus_pci_driver.h>
 #include <rte_string_fns.h>
 
 #include "failover_private.h"
 
 /* Deferred work runs this soon after being asked for (microseconds). */
 #define FO_SERVICE_DELAY_US 10
+/*
+ * EAL reports a PCI device added before any driver is bound to it, and
+ * says nothing when one is: look again this often, for this long.
+ */
+#define FO_BIND_POLL_MS 10
+#define FO_BIND_WAIT_MS 30000
+
+/* EAL's hotplug handler is process-wide; the failover ports share it. */
+static unsigned int fo_hotplug_handle_users;
 
 static void fo_service(void *arg);
 
@@ -75,6 +87,20 @@ fo_reprobe_what_locked(struct fo_priv *priv, char *what, size_t len)
 		priv->args.primary.name, len);
 }
 
+/*
+ * Whether a kernel driver holds the PCI device @p name: probing before the
+ * guest's udev binds it would fail, and say so loudly, every time.
+ */
+static bool
+fo_pci_bound(const char *name)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/driver", rte_pci_get_sysfs_path(),
+		name);
+	return readlink(path, target, sizeof(target)) > 0;
+}
+
 static void
 fo_reprobe(struct fo_priv *priv, const char *what)
 {
@@ -127,6 +153,18 @@ fo_service(void *arg)
 	if (priv->probe_pending) {
 		priv->probe_pending = false;
 		fo_reprobe_what_locked(priv, probe, sizeof(probe));
+	}
+	if (probe[0] != '\0' && priv->bind_wait_end != 0) {
+		if (priv->sub[FO_PRIMARY].state != FO_SUB_ABSENT ||
+				rte_get_timer_cycles() > priv->bind_wait_end) {
+			priv->bind_wait_end = 0;
+		} else if (!fo_pci_bound(probe)) {
+			probe[0] = '\0';
+			fo_service_schedule_at_locked(priv,
+				rte_get_timer_cycles() + FO_BIND_POLL_MS *
+				rte_get_timer_hz() / 1000);
+			priv->probe_pending = true;
+		}
 	}
 	if (priv->probe_once[0] != '\0') {
 		rte_strscpy(once, priv->probe_once, sizeof(once));
@@ -283,8 +321,7 @@ fo_dev_event_priv(const char *device_name, enum rte_dev_event_type type,
 	if (type == RTE_DEV_EVENT_ADD) {
 		/*
 		 * EAL says a device appeared, before any driver is bound to
-		 * it: probe it from the deferred work (hotplug_poll retries
-		 * until it is bound).
+		 * it: the deferred work probes it once one is.
 		 */
 		if (primary->state == FO_SUB_ABSENT &&
 				(strcmp(priv->args.primary.name,
@@ -297,6 +334,10 @@ fo_dev_event_priv(const char *device_name, enum rte_dev_event_type type,
 					sizeof(priv->probe_once));
 			else
 				priv->probe_pending = true;
+			if (fo_is_pci(device_name))
+				priv->bind_wait_end = rte_get_timer_cycles() +
+					FO_BIND_WAIT_MS * rte_get_timer_hz() /
+					1000;
 			fo_service_schedule_locked(priv);
 		}
 	} else if (type == RTE_DEV_EVENT_REMOVE) {
@@ -480,6 +521,17 @@ fo_intr_register(struct fo_priv *priv)
 			FO_LOG(WARNING, priv, "no device event monitor: a "
 				"returning PCI primary is found by "
 				"hotplug_poll only");
+		/*
+		 * A device bound to uio vanishes before anyone is told: EAL's
+		 * handler turns the lcores' faults on its BARs into reads of
+		 * dummy memory until the removal event has taken it out.
+		 */
+		if (priv->monitor_started &&
+				fo_hotplug_handle_users++ == 0 &&
+				rte_dev_hotplug_handle_enable() != 0)
+			FO_LOG(WARNING, priv, "no hotplug handler: a "
+				"surprise removal of a uio device may fault");
+		priv->hotplug_handled = priv->monitor_started;
 	}
 	if (priv->args.hotplug_poll_ms > 0)
 		rte_eal_alarm_set(priv->args.hotplug_poll_ms * 1000ULL,
@@ -517,6 +569,11 @@ fo_intr_unregister(struct fo_priv *priv)
 	rte_eal_alarm_cancel(fo_poll, priv);
 	rte_eal_alarm_cancel(fo_service, priv);
 	priv->service_armed = false;
+	if (priv->hotplug_handled) {
+		if (--fo_hotplug_handle_users == 0)
+			rte_dev_hotplug_handle_disable();
+		priv->hotplug_handled = false;
+	}
 	if (priv->monitor_started) {
 		rte_dev_event_monitor_stop();
 		priv->monitor_started = false;

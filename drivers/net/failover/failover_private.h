@@ -183,8 +183,15 @@ struct fo_priv {
 	bool probe_pending;
 	/* probe_any: a device that appeared, to probe once. */
 	char probe_once[RTE_DEV_NAME_MAX_LEN];
+	/*
+	 * TSC until which a PCI primary that EAL reported added is looked
+	 * at again for a bound driver (0: no device waits).
+	 */
+	uint64_t bind_wait_end;
 	/* The EAL device event monitor was started for us. */
 	bool monitor_started;
+	/* ... and EAL's hotplug handler (SIGBUS on a vanished BAR). */
+	bool hotplug_handled;
 	/*
 	 * Ports claimed in their NEW event, per role, waiting for the
 	 * deferred work to adopt them (ethdev calls fail until NEW returns).
