@@ -1,0 +1,209 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Builds the guest the hotplug scenarios boot: Debian's kernel and an
+initramfs made of this machine's own binaries.
+
+No disk image: busybox-static, the DPDK programs and PMDs the scenarios run
+(with every library ldd finds), the project's PMD and example, and the
+kernel modules for vfio, uio and Linux's own failover. The result is cached
+under build/guest/ by a digest of everything that goes in, so a re-run with
+nothing changed costs a stat of each input.
+"""
+import gzip
+import hashlib
+import io
+import os
+import pathlib
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+
+TOP = pathlib.Path(__file__).resolve().parents[2]
+BUILD = TOP / "build"
+DEPS = TOP / ".deps" / "guest"
+INIT = pathlib.Path(__file__).with_name("guest_init.sh")
+HOTPLUG = pathlib.Path(__file__).with_name("guest_hotplug.sh")
+LINUX_UP = pathlib.Path(__file__).with_name("guest_linux_up.sh")
+
+# What the guest loads: vfio-pci, uio_pci_generic (DPDK scenarios); the
+# kernel's virtio_net, e1000e and net_failover (the Linux comparison).
+MODULES = ["vfio-pci", "vfio_iommu_type1", "uio_pci_generic", "virtio_pci",
+           "virtio_net", "net_failover", "e1000e"]
+# The DPDK plugins the guest needs; EAL loads every one in its plugin
+# directory, so only these go there.
+PMDS = ["librte_bus_pci", "librte_bus_vdev", "librte_mempool_ring",
+        "librte_net_e1000", "librte_net_virtio"]
+PROGRAMS = [BUILD / "examples/failover_fwd/dpdk-failover-fwd",
+            pathlib.Path("/usr/bin/dpdk-testpmd")]
+FAILOVER_PMD = BUILD / "drivers/net/failover/librte_net_failover.so"
+
+
+def _run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                          **kw)
+
+
+def plugin_dir():
+    """EAL's plugin directory, as the installed DPDK was built with."""
+    eal = _run(["sh", "-c", "ldconfig -p | sed -n "
+                "'s/.*=> \\(.*librte_eal.so[.0-9]*\\)$/\\1/p' | head -1"])
+    path = eal.stdout.strip()
+    data = pathlib.Path(path).read_bytes()
+    m = re.search(rb"DPDK_PLUGIN_PATH=([^\0]+)", data)
+    return m.group(1).decode()
+
+
+def kernel():
+    """Debian's current kernel package, fetched once and unpacked."""
+    debs = sorted(DEPS.glob("linux-image-*-amd64_*.deb"))
+    if not debs:
+        DEPS.mkdir(parents=True, exist_ok=True)
+        dep = _run(["apt-cache", "depends", "linux-image-amd64"]).stdout
+        pkg = re.search(r"Depends: (linux-image-\S+)", dep).group(1)
+        # apt's sandbox user cannot write into root's tree: fetch in /tmp.
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o777)
+            _run(["apt-get", "download", "-q", pkg], cwd=tmp)
+            for f in pathlib.Path(tmp).glob("*.deb"):
+                shutil.move(str(f), DEPS / f.name)
+        debs = sorted(DEPS.glob("linux-image-*-amd64_*.deb"))
+    deb = debs[-1]
+    root = DEPS / ("root-" + deb.stem)
+    if not (root / ".unpacked").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        _run(["dpkg-deb", "-x", str(deb), str(root)])
+        kver = next((root / "lib/modules").iterdir()).name
+        _run(["depmod", "-b", str(root), kver])
+        (root / ".unpacked").touch()
+    kver = next((root / "lib/modules").iterdir()).name
+    return root, kver
+
+
+def _modules(root, kver):
+    """The module files for MODULES and all they depend on."""
+    moddir = root / "lib/modules" / kver
+    deps = {}
+    for line in (moddir / "modules.dep").read_text().splitlines():
+        mod, _, rest = line.partition(":")
+        deps[mod] = rest.split()
+    by_name = {}
+    for mod in deps:
+        name = pathlib.Path(mod).name.split(".ko")[0]
+        by_name[name.replace("-", "_")] = mod
+    want = set()
+    for m in MODULES:
+        mod = by_name[m.replace("-", "_")]
+        want.add(mod)
+        want.update(deps[mod])
+    return moddir, sorted(want)
+
+
+def _libraries(binaries):
+    """Every shared library the binaries load, by ldd, with the loader."""
+    libs = set()
+    for b in binaries:
+        out = _run(["ldd", str(b)]).stdout
+        for line in out.splitlines():
+            m = re.search(r"(/\S+) \(0x", line)
+            if m:
+                libs.add(pathlib.Path(m.group(1)))
+    return sorted(libs)
+
+
+def _inputs():
+    """Every host file the initramfs is made of, with where it goes."""
+    root, kver = kernel()
+    pdir = plugin_dir()
+    files = {pathlib.Path("/bin/busybox"): "bin/busybox",
+             INIT: "init", HOTPLUG: "sbin/fo-hotplug",
+             LINUX_UP: "sbin/fo-linux-up",
+             # the example finds it in the default path, not its RUNPATH
+             FAILOVER_PMD: "lib/x86_64-linux-gnu/" + FAILOVER_PMD.name}
+    for p in PROGRAMS:
+        files[p] = "usr/bin/" + p.name
+    pmds = []
+    for name in PMDS:
+        so = sorted(pathlib.Path(pdir).glob(name + ".so.*"))
+        pmds.append(so[0])
+        # EAL's directory scan takes each file: one name per PMD.
+        files[so[0]] = pdir.lstrip("/") + "/" + name + ".so"
+    for lib in _libraries(PROGRAMS + pmds + [FAILOVER_PMD]):
+        if lib.resolve() != FAILOVER_PMD.resolve():
+            files[lib] = str(lib).lstrip("/")
+    # glibc dlopens it when a thread is cancelled (EAL's at exit).
+    gcc = _run(["gcc", "-print-file-name=libgcc_s.so.1"]).stdout.strip()
+    files[pathlib.Path(gcc).resolve()] = "lib/x86_64-linux-gnu/libgcc_s.so.1"
+    moddir, mods = _modules(root, kver)
+    for mod in mods:
+        files[moddir / mod] = "lib/modules/%s/%s" % (kver, mod)
+    return root, kver, files
+
+
+def _cpio_newc(entries):
+    """A gzip'd newc cpio of (name, mode, data) entries; no cpio needed."""
+    out = io.BytesIO()
+    ino = 1
+    for name, mode, data in entries + [("TRAILER!!!", 0, b"")]:
+        nb = name.encode() + b"\0"
+        hdr = "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X" % (
+            ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0)
+        out.write(hdr.encode() + nb)
+        out.write(b"\0" * ((4 - (110 + len(nb)) % 4) % 4))
+        out.write(data)
+        out.write(b"\0" * ((4 - len(data) % 4) % 4))
+        ino += 1
+    return gzip.compress(out.getvalue(), compresslevel=1)
+
+
+def build():
+    """(kernel image, initramfs path), rebuilt only when an input changed."""
+    root, kver, files = _inputs()
+    vmlinuz = root / "boot" / ("vmlinuz-" + kver)
+    digest = hashlib.sha256(kver.encode())
+    for src, dst in sorted(files.items(), key=lambda kv: kv[1]):
+        st = src.stat()
+        digest.update(("%s %s %d %d\n" % (src, dst, st.st_size,
+                                          st.st_mtime_ns)).encode())
+    out = BUILD / "guest"
+    initrd = out / ("initrd-%s.cpio.gz" % digest.hexdigest()[:16])
+    if initrd.exists():
+        return vmlinuz, initrd
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    dirs, entries = set(), []
+    for src, dst in files.items():
+        parts = pathlib.PurePosixPath(dst).parts
+        for i in range(1, len(parts)):
+            dirs.add("/".join(parts[:i]))
+        mode = stat.S_IFREG | (0o755 if os.access(src, os.X_OK) or
+                               dst.startswith(("init", "sbin/")) else 0o644)
+        entries.append((dst, mode, src.read_bytes()))
+    for d in ["proc", "sys", "dev", "run", "tmp", "etc", "var/run",
+              "dev/hugepages", "usr/sbin", "sbin"]:
+        dirs.update("/".join(d.split("/")[:i + 1])
+                    for i in range(len(d.split("/"))))
+    # busybox's modprobe reads modules.dep: made for exactly these files.
+    with tempfile.TemporaryDirectory() as tmp:
+        for src, dst in files.items():
+            if dst.startswith("lib/modules/"):
+                p = pathlib.Path(tmp) / dst
+                p.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, p)
+        _run(["depmod", "-b", tmp, kver])
+        mdir = pathlib.Path(tmp) / "lib/modules" / kver
+        for f in ("modules.dep", "modules.alias", "modules.softdep",
+                  "modules.builtin"):
+            if (mdir / f).exists():
+                entries.append(("lib/modules/%s/%s" % (kver, f),
+                                stat.S_IFREG | 0o644,
+                                (mdir / f).read_bytes()))
+    dir_entries = [(d, stat.S_IFDIR | 0o755, b"") for d in sorted(dirs)]
+    initrd.write_bytes(_cpio_newc(dir_entries + entries))
+    return vmlinuz, initrd
+
+
+if __name__ == "__main__":
+    k, i = build()
+    print(k)
+    print(i, "%.1f MB" % (i.stat().st_size / 1e6))

@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A QEMU guest for the hotplug scenarios: the machine, its serial console
+and its QMP socket, each read by a thread that timestamps what arrives.
+
+Everything waits on something the guest or QEMU says (a console line, a QMP
+event), with a deadline; nothing sleeps to let time pass.
+"""
+import json
+import re
+import socket
+import subprocess
+import threading
+import time
+
+# The guest's MAC, on both NICs: that is the pairing.
+GUEST_MAC = "52:54:00:fa:11:00"
+STANDBY_BUS, PRIMARY_BUS = "rp1", "rp2"
+# Where the guest finds them (bus numbers follow the root ports' order).
+STANDBY_PCI, PRIMARY_PCI = "0000:01:00.0", "0000:02:00.0"
+
+
+class Timeout(Exception):
+    pass
+
+
+class Waitable:
+    """Timestamped items appended by a reader thread, waited on by tests."""
+
+    def __init__(self):
+        self.items = []
+        self.cond = threading.Condition()
+        self.closed = False
+
+    def add(self, item):
+        with self.cond:
+            self.items.append((time.monotonic(), item))
+            self.cond.notify_all()
+
+    def close(self):
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def wait(self, match, timeout, start=0, what=None):
+        """The first (index, time, item) from @start that @match accepts."""
+        deadline = time.monotonic() + timeout
+        i = start
+        with self.cond:
+            while True:
+                while i < len(self.items):
+                    t, item = self.items[i]
+                    if match(item):
+                        return i, t, item
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    raise Timeout("%s not seen within %.0f s%s" % (
+                        what or match, timeout,
+                        " (QEMU exited)" if self.closed else ""))
+                self.cond.wait(left)
+
+
+class Guest:
+    """One QEMU guest with a virtio-net standby and an e1000e primary."""
+
+    def __init__(self, rundir, kernel, initrd, mode, hotplug, ports,
+                 linux_failover=False):
+        self.rundir = rundir
+        self.mode = mode
+        self.qmp_path = str(rundir / "qmp.sock")
+        self.log = open(rundir / "console.log", "w")
+        vfio = mode == "vfio"
+        cmdline = "console=ttyS0 panic=-1 quiet fo.mode=" + mode
+        machine = "q35"
+        dev = []
+        if vfio:
+            # vfio-pci needs an IOMMU; Debian's kernel has no no-IOMMU mode
+            machine += ",kernel-irqchip=split"
+            dev += ["-device", "intel-iommu,intremap=on,caching-mode=on"]
+            cmdline += " intel_iommu=on iommu=pt"
+        if hotplug == "native":
+            # the root ports' own hotplug (pciehp) instead of ACPI's
+            dev += ["-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support"
+                    "=off"]
+        dev += ["-device", "pcie-root-port,id=%s,bus=pcie.0,chassis=1,"
+                "addr=0x10" % STANDBY_BUS,
+                "-device", "pcie-root-port,id=%s,bus=pcie.0,chassis=2,"
+                "addr=0x11" % PRIMARY_BUS]
+        # each NIC on its own UDP cable on loopback; the host end is ours
+        self.cables = ports
+        for name, (qemu_port, host_port) in zip(("standby", "primary"),
+                                                ports):
+            dev += ["-netdev", "socket,id=net_%s,udp=127.0.0.1:%d,"
+                    "localaddr=127.0.0.1:%d" % (name, host_port, qemu_port)]
+        standby = ("virtio-net-pci,netdev=net_standby,bus=%s,mac=%s,"
+                   "romfile=" % (STANDBY_BUS, GUEST_MAC))
+        if vfio:
+            standby += ",iommu_platform=on,ats=on"
+        if linux_failover:
+            standby += ",failover=on"
+        dev += ["-device", standby]
+        dev += ["-device", self.primary_args()]
+        self.cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi",
+                    "-cpu", "max", "-smp", "2", "-m", "1536",
+                    "-machine", machine, "-nodefaults", "-display", "none",
+                    "-no-reboot", "-serial", "stdio",
+                    "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
+                    "-kernel", str(kernel), "-initrd", str(initrd),
+                    "-append", cmdline] + dev
+        (rundir / "qemu.cmd").write_text(" ".join(self.cmd) + "\n")
+        self.console = Waitable()
+        self.events = Waitable()
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        threading.Thread(target=self._read_console, daemon=True).start()
+        self.qmp = None
+        self._qmp_lock = threading.Lock()
+        self._replies = Waitable()
+
+    @staticmethod
+    def primary_args():
+        return ("e1000e,netdev=net_primary,bus=%s,id=primary,mac=%s,romfile="
+                % (PRIMARY_BUS, GUEST_MAC))
+
+    def _read_console(self):
+        buf = b""
+        while True:
+            data = self.proc.stdout.read1(65536)
+            if not data:
+                break
+            buf += data
+            *lines, buf = buf.split(b"\n")
+            for raw in lines:
+                line = raw.decode(errors="replace").rstrip("\r")
+                self.log.write("%.3f %s\n" % (time.monotonic(), line))
+                self.log.flush()
+                self.console.add(line)
+        self.console.close()
+        self.events.close()
+
+    def expect(self, pattern, timeout=60, start=0):
+        """(index, time, match) of the first console line matching."""
+        rx = re.compile(pattern)
+        i, t, line = self.console.wait(lambda s: rx.search(s), timeout,
+                                       start, what=repr(pattern))
+        return i, t, rx.search(line)
+
+    def mark(self):
+        """The console position now: expect() from here on."""
+        with self.console.cond:
+            return len(self.console.items)
+
+    def send(self, line):
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def boot(self, timeout=90):
+        self.expect(r"FO-GUEST-READY", timeout)
+        self._qmp_connect()
+
+    def _qmp_connect(self):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(self.qmp_path)
+        self.qmp = s.makefile("rw")
+        json.loads(self.qmp.readline())         # the greeting
+        threading.Thread(target=self._read_qmp, daemon=True).start()
+        self.execute("qmp_capabilities")
+
+    def _read_qmp(self):
+        for line in self.qmp:
+            msg = json.loads(line)
+            if "event" in msg:
+                self.events.add(msg)
+            else:
+                self._replies.add(msg)
+
+    def execute(self, cmd, **args):
+        """Run a QMP command; its reply, or an exception with its error."""
+        with self._qmp_lock:
+            start = len(self._replies.items)
+            self.qmp.write(json.dumps({"execute": cmd, "arguments": args}) +
+                           "\n")
+            self.qmp.flush()
+            _, _, reply = self._replies.wait(lambda m: True, 30, start,
+                                             what="reply to " + cmd)
+        if "error" in reply:
+            raise RuntimeError("%s: %s" % (cmd, reply["error"]))
+        return reply["return"]
+
+    def event(self, name, timeout, start=0, **data):
+        """(index, time, event) of the first QMP event @name with @data."""
+        def match(m):
+            return m["event"] == name and all(
+                m.get("data", {}).get(k) == v for k, v in data.items())
+        return self.events.wait(match, timeout, start, what="QMP " + name)
+
+    def event_mark(self):
+        with self.events.cond:
+            return len(self.events.items)
+
+    def device_del(self):
+        self.execute("device_del", id="primary")
+
+    def device_add(self):
+        args = dict(kv.split("=", 1) for kv in
+                    self.primary_args().split(",")[1:])
+        self.execute("device_add", driver="e1000e", **args)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.send("poweroff -f")
+                self.proc.wait(timeout=20)
+            except (subprocess.TimeoutExpired, BrokenPipeError):
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()

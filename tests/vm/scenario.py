@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The hotplug scenario, end to end, and its figures.
+
+Traffic up on the primary -> QMP device_del of the primary -> traffic goes
+on on the standby -> QMP DEVICE_DELETED (the guest let the device go) ->
+device_add -> the guest binds it (console: FO-BOUND) -> the failover port
+takes it back by itself -> traffic on the primary again. Every step waits
+for what proves it: a QMP event, a console line, replies on a cable.
+
+    python3 tests/vm/scenario.py [--mode vfio|uio|linux]
+        [--hotplug acpi|native] [--rundir DIR]   (default: the matrix)
+"""
+import argparse
+import pathlib
+import socket
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import guest as guest_build          # noqa: E402
+import qemu                          # noqa: E402
+import traffic                       # noqa: E402
+
+FAILOVER_PORT = 2        # after the two PCI ports the guest probes first
+MATRIX = [("vfio", "acpi"), ("vfio", "native"), ("uio", "acpi"),
+          ("linux", "acpi")]
+# Time limits, in TCG time (the guest runs emulated, ~10x slower).
+BOOT_S = 120
+APP_S = 120
+# uio: EAL stops and closes the dead e1000 (each ~13 s under TCG)
+RELEASE_S = 90
+
+
+def free_udp_ports(n):
+    socks = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def start_dpdk(vm):
+    args = ("net_failover0,standby=%s,primary=%s" %
+            (qemu.STANDBY_PCI, qemu.PRIMARY_PCI))
+    vm.send("dpdk-failover-fwd -l 0-1 -n 1 -m 256 "
+            "--log-level=pmd.net.failover*:info --vdev '%s' -- "
+            "--mac-swap --announce & app=$!" % args)
+    vm.expect(r"port %d is a failover port" % FAILOVER_PORT, APP_S)
+
+
+def stop_dpdk(vm):
+    m = vm.mark()
+    vm.send("kill -INT $app; wait $app; echo FO-APP-EXIT $?")
+    _, _, rc = vm.expect(r"FO-APP-EXIT (\d+)", APP_S, m)
+    return int(rc.group(1))
+
+
+def start_linux(vm):
+    """The kernel's net_failover master, answering pings."""
+    m = vm.mark()
+    vm.send("fo-linux-up %s" % qemu.GUEST_MAC)
+    _, _, line = vm.expect(r"FO-LINUX-(READY|FAILED) ?(\S*)", APP_S, m)
+    if line.group(1) != "READY":
+        raise RuntimeError("no Linux failover master in the guest")
+    return line.group(2)
+
+
+def run(mode, hotplug, rundir, rate=1000, log=print):
+    """Run one scenario; returns its figures (raises if a step fails)."""
+    kernel, initrd = guest_build.build()
+    p = free_udp_ports(4)
+    cables = [(p[0], p[1]), (p[2], p[3])]     # (QEMU's, host's) per cable
+    linux = mode == "linux"
+    vm = qemu.Guest(rundir, kernel, initrd, mode,
+                    hotplug, cables, linux_failover=linux)
+    sw = None
+    fig = {"mode": mode, "hotplug": hotplug}
+    try:
+        t0 = time.monotonic()
+        vm.boot(BOOT_S)
+        fig["boot_s"] = time.monotonic() - t0
+        sw = traffic.Switch(qemu.GUEST_MAC, cables, rate=rate)
+        if linux:
+            fig["linux_master"] = start_linux(vm)
+        else:
+            start_dpdk(vm)
+        sw.start()
+        t_up = time.monotonic()
+        # steady on the primary: a second's worth of replies there
+        sw.wait_replies(traffic.PRIMARY, t_up, rate, APP_S)
+        log("%s/%s: traffic up on the primary" % (mode, hotplug))
+
+        ev = vm.event_mark()
+        t_del = time.monotonic()
+        vm.device_del()
+        t_standby = sw.wait_replies(traffic.STANDBY, t_del, 1, RELEASE_S)
+        fig["del_to_standby_ms"] = (t_standby - t_del) * 1000
+        _, t_deleted, _ = vm.event("DEVICE_DELETED", RELEASE_S, ev,
+                                   device="primary")
+        fig["del_to_deleted_ms"] = (t_deleted - t_del) * 1000
+        log("%s/%s: DEVICE_DELETED after %.0f ms" % (
+            mode, hotplug, fig["del_to_deleted_ms"]))
+        # a second on the standby alone
+        sw.wait_replies(traffic.STANDBY, t_deleted, rate, APP_S)
+
+        m = vm.mark()
+        t_add = time.monotonic()
+        vm.device_add()
+        _, t_bound, _ = vm.expect(r"FO-BOUND %s" % qemu.PRIMARY_PCI, APP_S, m)
+        t_back = sw.wait_replies(traffic.PRIMARY, t_add, 1, APP_S)
+        fig["add_to_bound_ms"] = (t_bound - t_add) * 1000
+        fig["bound_to_primary_ms"] = (t_back - t_bound) * 1000
+        fig["add_to_primary_ms"] = (t_back - t_add) * 1000
+        sw.wait_replies(traffic.PRIMARY, t_back, rate, APP_S)
+        log("%s/%s: back on the primary" % (mode, hotplug))
+        t_end = time.monotonic()
+        sw.stop_sending()
+        # what was sent up to half a second before the end has had that
+        # long to come back (the guest answers within milliseconds)
+        fig.update(sw.report(t_up + 0.5, t_end - 0.5))
+        fig["window_s"] = t_end - t_up - 1.0
+        if not linux:
+            fig["app_exit"] = stop_dpdk(vm)
+        return fig
+    finally:
+        if sw is not None:
+            sw.close()
+            sw.save(rundir / "traffic.csv")
+        vm.close()
+
+
+COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("max_gap_ms", "%.1f"),
+           ("lost", "%d"), ("lost_to_primary", "%d"), ("duplicates", "%d"),
+           ("del_to_standby_ms", "%.0f"), ("del_to_deleted_ms", "%.0f"),
+           ("bound_to_primary_ms", "%.0f"), ("add_to_primary_ms", "%.0f"),
+           ("sent", "%d")]
+
+
+def table(figs):
+    head = [c for c, _ in COLUMNS]
+    rows = [[f % fig[c] if c in fig else "-" for c, f in COLUMNS]
+            for fig in figs]
+    w = [max(len(x) for x in col) for col in zip(head, *rows)]
+    out = ["  ".join(h.ljust(n) for h, n in zip(head, w))]
+    out += ["  ".join(x.rjust(n) for x, n in zip(r, w)) for r in rows]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mode", choices=["vfio", "uio", "linux"])
+    ap.add_argument("--hotplug", choices=["acpi", "native"], default="acpi")
+    ap.add_argument("--rundir")
+    ap.add_argument("--rate", type=int, default=1000)
+    a = ap.parse_args()
+    todo = [(a.mode, a.hotplug)] if a.mode else MATRIX
+    base = pathlib.Path(a.rundir or tempfile.mkdtemp(prefix="fo-vm-",
+                                                     dir="/var/tmp"))
+    figs = []
+    for mode, hp in todo:
+        d = base / ("%s-%s" % (mode, hp))
+        d.mkdir(parents=True, exist_ok=True)
+        figs.append(run(mode, hp, d, rate=a.rate))
+    print(table(figs))
+    print("run folders under", base)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The host side of the guest's two cables: a generator, a counter, and the
+learning switch between them.
+
+Each cable is one QEMU `-netdev socket` UDP pair on 127.0.0.1. The host
+sends numbered ICMP echo requests to the guest's MAC at a fixed rate, on
+the cable where a frame from that MAC was last seen, as a learning switch
+forwards; where it has not been seen, or has been silent for `age_ms`, it
+floods both cables, as a switch does once the port the MAC was behind went
+dark. Whatever comes back from the guest's MAC with our number in it counts
+as the reply to that number: the DPDK guest swaps the MACs of the request,
+the Linux guest answers the ping.
+"""
+import socket
+import struct
+import threading
+import time
+
+HOST_MAC = bytes.fromhex("020000000001")
+HOST_IP = bytes([10, 0, 0, 1])
+GUEST_IP = bytes([10, 0, 0, 2])
+MAGIC = 0xF0F0CAFE
+STANDBY, PRIMARY = 0, 1
+CABLE_NAMES = ("standby", "primary")
+
+
+def _csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def echo_request(guest_mac, seq):
+    payload = struct.pack("!IQ", MAGIC, seq) + bytes(20)
+    icmp = struct.pack("!BBHHH", 8, 0, 0, 0x4646, seq & 0xffff) + payload
+    icmp = icmp[:2] + struct.pack("!H", _csum(icmp)) + icmp[4:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq & 0xffff,
+                     0, 64, 1, 0, HOST_IP, GUEST_IP)
+    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    return guest_mac + HOST_MAC + b"\x08\x00" + ip + icmp
+
+
+def parse_reply(frame, guest_mac):
+    """The number a frame from the guest answers, or None."""
+    if len(frame) < 14 + 20 + 8 + 12 or frame[6:12] != guest_mac:
+        return None
+    if frame[12:14] != b"\x08\x00":
+        return None
+    ihl = (frame[14] & 0xf) * 4
+    magic, seq = struct.unpack_from("!IQ", frame, 14 + ihl + 8)
+    return seq if magic == MAGIC else None
+
+
+class Switch:
+    """Generator, counter and learning switch for the guest's two cables."""
+
+    def __init__(self, guest_mac, cables, rate=1000, age_ms=20):
+        self.mac = bytes.fromhex(guest_mac.replace(":", ""))
+        self.rate = rate
+        self.age = age_ms / 1000.0
+        self.socks = []
+        self.peers = []
+        for qemu_port, host_port in cables:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+            s.bind(("127.0.0.1", host_port))
+            s.settimeout(0.1)
+            self.socks.append(s)
+            self.peers.append(("127.0.0.1", qemu_port))
+        self.lock = threading.Lock()
+        self.where = None           # cable the guest MAC was last seen on
+        self.seen_at = 0.0
+        self.sent = []              # (time, seq, cables)
+        self.replies = []           # (time, seq, cable)
+        self.other = [0, 0]         # frames from the guest that answer none
+        self.running = True
+        self.tx_on = True
+        self.sending = threading.Event()
+        self.threads = [threading.Thread(target=self._rx, args=(c,),
+                                         daemon=True) for c in (0, 1)]
+        self.threads.append(threading.Thread(target=self._tx, daemon=True))
+        for t in self.threads:
+            t.start()
+
+    def _rx(self, cable):
+        s = self.socks[cable]
+        while self.running:
+            try:
+                frame = s.recv(65536)
+            except socket.timeout:
+                continue
+            now = time.monotonic()
+            if frame[6:12] != self.mac:
+                continue
+            seq = parse_reply(frame, self.mac)
+            with self.lock:
+                self.where, self.seen_at = cable, now
+                if seq is None:
+                    self.other[cable] += 1
+                else:
+                    self.replies.append((now, seq, cable))
+
+    def _tx(self):
+        seq = 0
+        self.sending.wait()
+        nxt = time.monotonic()
+        while self.running and self.tx_on:
+            now = time.monotonic()
+            if now < nxt:
+                time.sleep(nxt - now)
+                continue
+            nxt += 1.0 / self.rate
+            with self.lock:
+                if self.where is None or now - self.seen_at > self.age:
+                    out = (STANDBY, PRIMARY)
+                else:
+                    out = (self.where,)
+                self.sent.append((now, seq, out))
+            frame = echo_request(self.mac, seq)
+            for c in out:
+                self.socks[c].sendto(frame, self.peers[c])
+            seq += 1
+
+    def start(self):
+        self.sending.set()
+
+    def stop_sending(self):
+        """Stop the generator; the counter keeps counting late replies."""
+        self.tx_on = False
+        self.threads[-1].join()
+
+    def replies_on(self, cable, since):
+        with self.lock:
+            return sum(1 for t, _, c in self.replies
+                       if c == cable and t >= since)
+
+    def wait_replies(self, cable, since, count, timeout):
+        """The time of the @count-th reply on @cable after @since."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                ts = [t for t, _, c in self.replies
+                      if c == cable and t >= since]
+            if len(ts) >= count:
+                return ts[count - 1]
+            if time.monotonic() > deadline:
+                raise TimeoutError("%d replies on the %s cable since t=%.3f "
+                                   "not seen within %.0f s (seen %d)" % (
+                                       count, CABLE_NAMES[cable], since,
+                                       timeout, len(ts)))
+            # the replies arrive at the generator's rate: poll at it
+            time.sleep(0.01)
+
+    def close(self):
+        self.running = False
+        for t in self.threads:
+            t.join()
+        for s in self.socks:
+            s.close()
+
+    def save(self, path):
+        """Every number sent and answered, for a look after the fact."""
+        with self.lock, open(path, "w") as f:
+            f.write("event,time,seq,cable\n")
+            for t, seq, out in self.sent:
+                f.write("sent,%.6f,%d,%s\n" % (
+                    t, seq, "+".join(CABLE_NAMES[c] for c in out)))
+            for t, seq, c in self.replies:
+                f.write("reply,%.6f,%d,%s\n" % (t, seq, CABLE_NAMES[c]))
+
+    def report(self, start, end):
+        """Gap, loss and duplicates of the numbers sent in [start, end)."""
+        with self.lock:
+            sent = [(t, s, c) for t, s, c in self.sent if start <= t < end]
+            replies = list(self.replies)
+        window = {s for _, s, _ in sent}
+        answered = {}
+        dups = 0
+        for t, seq, c in replies:
+            if seq not in window:
+                continue
+            if seq in answered:
+                dups += 1
+            else:
+                answered[seq] = (t, c)
+        lost = [(t, s, c) for t, s, c in sent if s not in answered]
+        times = sorted(t for t, s, c in replies
+                       if start <= t < end + 1.0)
+        gaps = [(b - a, a) for a, b in zip(times, times[1:])]
+        gap, gap_at = max(gaps) if gaps else (0.0, start)
+        return {
+            "sent": len(sent),
+            "answered": len(sent) - len(lost),
+            "lost": len(lost),
+            # frames sent only to the primary's cable: they went into the
+            # device being removed (or into a cable with none behind it)
+            "lost_to_primary": sum(1 for _, _, c in lost
+                                   if c == (PRIMARY,)),
+            "duplicates": dups,
+            "max_gap_ms": gap * 1000.0,
+            "gap_at": gap_at,
+            "on_standby": sum(1 for t, s, c in replies
+                              if c == STANDBY and start <= t < end),
+            "on_primary": sum(1 for t, s, c in replies
+                              if c == PRIMARY and start <= t < end),
+        }
