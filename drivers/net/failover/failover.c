@@ -130,9 +130,14 @@ failover_probe(struct rte_vdev_device *vdev)
 	if (ret == 0)
 		ret = fo_intr_register(priv);
 	if (ret != 0) {
+		struct fo_release rel[FO_NB_ROLES];
+		enum fo_role r;
+
 		pthread_mutex_lock(&priv->lock);
-		fo_sub_uninit(priv, true);
+		fo_sub_uninit_locked(priv, true, rel);
 		pthread_mutex_unlock(&priv->lock);
+		FO_FOREACH_ROLE(r)
+			fo_sub_release_finish(priv, &rel[r]);
 		fo_priv_free(dev);
 		return ret;
 	}

@@ -256,6 +256,8 @@ static int
 fo_dev_close(struct rte_eth_dev *dev)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
+	struct fo_release rel[FO_NB_ROLES];
+	enum fo_role r;
 	uint16_t i;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
@@ -265,12 +267,14 @@ fo_dev_close(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&priv->lock);
 	if (priv->started)
 		fo_dev_stop_locked(dev);
-	fo_sub_uninit(priv, false);
+	fo_sub_uninit_locked(priv, false, rel);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		fo_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		fo_tx_queue_release(dev, i);
 	pthread_mutex_unlock(&priv->lock);
+	FO_FOREACH_ROLE(r)
+		fo_sub_release_finish(priv, &rel[r]);
 	rte_eth_dev_owner_delete(priv->owner.id);
 	pthread_mutex_destroy(&priv->lock);
 	pthread_mutex_destroy(&priv->cb_lock);

@@ -248,25 +248,25 @@ extern const struct eth_dev_ops failover_ops;
 
 /* failover_sub.c: finding, adopting and releasing sub-devices. */
 int fo_sub_init(struct fo_priv *priv);
-void fo_sub_uninit(struct fo_priv *priv, bool give_back);
 int fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role,
 		uint16_t port_id);
 bool fo_sub_claim(struct fo_priv *priv, uint16_t port_id);
 void fo_sub_adopt_claimed_locked(struct fo_priv *priv);
 int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);
 
-/* A release split around the lock: what to stop, close and remove. */
+/* A release split around the lock: the device to remove after it. */
 struct fo_release {
-	uint16_t port;
-	struct rte_device *rdev;
 	bool remove;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	char bus[32];
 };
 void fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		struct fo_release *rel);
 void fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel);
+void fo_sub_uninit_locked(struct fo_priv *priv, bool give_back,
+		struct fo_release rel[FO_NB_ROLES]);
 void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 		struct rte_eth_conf *out);
-void fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub);
 void fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub);
 enum fo_role fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id);
 

@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include <rte_bus.h>
 #include <rte_dev.h>
+#include <bus_driver.h>
 #include <rte_cycles.h>
 #include <rte_devargs.h>
 #include <rte_pci.h>
@@ -702,28 +704,35 @@ fail:
 }
 
 /*
- * Let go of a sub-device that is out of every datapath: stop and close its
- * port and, after a removal, remove the device so that a hot-unplug can
- * complete. Its counters are folded into the failover totals first.
+ * Let go of a sub-device that is out of every datapath: stop its port and,
+ * after a removal, remove the device so that a hot-unplug can complete;
+ * otherwise close the port. Its counters are folded into the failover
+ * totals first.
  *
- * In two halves, the bookkeeping and the device calls, so that a caller
- * can gather several releases before making the calls.
+ * In two halves. The first, under the lock, stops (or closes) the port.
+ * The second removes the device, without the lock: a bus's remove runs
+ * under the bus's device-list lock, and an application detaching a
+ * sub-device holds that lock while our detach notice waits for ours.
+ * Removing under our lock deadlocked against such a detach, and closing
+ * the port outside it raced with the application's own removal of the
+ * device (a double close). So the port is never closed before a removal:
+ * the driver's remove closes it, and the device is named, not pointed to,
+ * since the application may have removed it first.
  */
 void
 fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		struct fo_release *rel)
 {
 	uint16_t port = sub->port_id;
+	struct rte_device *rdev;
 
 	memset(rel, 0, sizeof(*rel));
-	rel->port = FO_PORT_NONE;
-	/* Our own remove must not come back to us. */
+	/* The removal below must not come back to us. */
 	fo_shadow_uninstall(sub);
 	if (port != FO_PORT_NONE) {
 		fo_sub_stats_read_locked(priv, sub);
 		fo_stats_retire(&priv->stats, sub->role);
-		rel->port = port;
-		rel->rdev = rte_eth_devices[port].device;
+		rdev = rte_eth_devices[port].device;
 		/*
 		 * After a removal the device goes too: vfio completes the
 		 * unplug only once it is released. On close, devices we probed
@@ -733,9 +742,19 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		 */
 		rel->remove = (sub->state == FO_SUB_REMOVING ||
 			sub->probed_here) && !priv->bus_removing;
-		/* Our own close raises DESTROY: not a removal. */
+		/* Our own close or remove raises DESTROY: not a removal. */
 		__atomic_store_n(&sub->port_id, FO_PORT_NONE,
 			__ATOMIC_RELEASE);
+		if (rte_eth_devices[port].data->dev_started)
+			rte_eth_dev_stop(port);
+		if (rel->remove) {
+			rte_strscpy(rel->name, rte_dev_name(rdev),
+				sizeof(rel->name));
+			rte_strscpy(rel->bus, rte_bus_name(rte_dev_bus(rdev)),
+				sizeof(rel->bus));
+		} else {
+			rte_eth_dev_close(port);
+		}
 		FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
 		fo_history_add_locked(priv, "%s released",
 			fo_role_name(sub->role));
@@ -745,47 +764,51 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 	sub->link_up = false;
 }
 
+static int
+fo_dev_name_cmp(const struct rte_device *dev, const void *name)
+{
+	return strcmp(rte_dev_name(dev), name);
+}
+
+/* Without the lock: remove the device, unless someone else did already. */
 void
 fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel)
 {
-	RTE_SET_USED(priv);
-	if (rel->port == FO_PORT_NONE ||
-			!rte_eth_dev_is_valid_port(rel->port) ||
-			rte_eth_devices[rel->port].device != rel->rdev)
+	struct rte_bus *bus;
+	int ret;
+
+	if (!rel->remove)
 		return;
-	if (rte_eth_devices[rel->port].data->dev_started)
-		rte_eth_dev_stop(rel->port);
-	rte_eth_dev_close(rel->port);
-	if (rel->remove)
-		rte_dev_remove(rel->rdev);
-}
-
-void
-fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub)
-{
-	struct fo_release rel;
-
-	fo_sub_release_begin_locked(priv, sub, &rel);
-	fo_sub_release_finish(priv, &rel);
+	bus = rte_bus_find_by_name(rel->bus);
+	/* Asked quietly first: the application's detach may have won. */
+	if (bus == NULL || bus->find_device(NULL, fo_dev_name_cmp,
+			rel->name) == NULL)
+		return;
+	ret = rte_eal_hotplug_remove(rel->bus, rel->name);
+	if (ret != 0)
+		FO_EV_LOG(INFO, priv, "removal of %s: %s", rel->name,
+			rte_strerror(-ret));
 }
 
 /*
  * On close, every sub-device port is closed. On a failed creation, ports
  * the application probed go back to it untouched: only what the PMD probed
- * itself is undone.
+ * itself is undone. The removals are left in @p rel for after the lock.
  */
 void
-fo_sub_uninit(struct fo_priv *priv, bool give_back)
+fo_sub_uninit_locked(struct fo_priv *priv, bool give_back,
+		struct fo_release rel[FO_NB_ROLES])
 {
 	enum fo_role r;
 
 	FO_FOREACH_ROLE(r) {
 		struct fo_sub *sub = &priv->sub[r];
 
+		memset(&rel[r], 0, sizeof(rel[r]));
 		if (give_back && !sub->probed_here &&
 				sub->port_id != FO_PORT_NONE)
 			fo_sub_disown_locked(priv, sub);
 		else
-			fo_sub_release_locked(priv, sub);
+			fo_sub_release_begin_locked(priv, sub, &rel[r]);
 	}
 }
