@@ -86,6 +86,10 @@ fo_dev_configure(struct rte_eth_dev *dev)
 	int ret = 0;
 
 	pthread_mutex_lock(&priv->lock);
+	/* Queues beyond the new numbers were released already. */
+	priv->nb_rxq = dev->data->nb_rx_queues;
+	priv->nb_txq = dev->data->nb_tx_queues;
+	priv->conf = dev->data->dev_conf;
 	FO_FOREACH_ROLE(r) {
 		struct fo_sub *sub = &priv->sub[r];
 
@@ -97,9 +101,9 @@ fo_dev_configure(struct rte_eth_dev *dev)
 		 */
 		if (priv->configured && sub->state < FO_SUB_CONFIGURED)
 			continue;
-		fo_sub_conf(sub->port_id, &dev->data->dev_conf, &conf);
-		ret = rte_eth_dev_configure(sub->port_id, dev->data->nb_rx_queues,
-				dev->data->nb_tx_queues, &conf);
+		fo_sub_conf(sub->port_id, &priv->conf, &conf);
+		ret = rte_eth_dev_configure(sub->port_id, priv->nb_rxq,
+				priv->nb_txq, &conf);
 		if (ret != 0) {
 			FO_LOG(ERR, priv, "configure refused by %s %s (%s)",
 				fo_role_name(r), sub->dev_name,
@@ -116,11 +120,12 @@ fo_dev_configure(struct rte_eth_dev *dev)
 static void
 fo_queue_states(struct rte_eth_dev *dev, uint8_t state)
 {
+	struct fo_priv *priv = FO_PRIV(dev);
 	uint16_t i;
 
-	for (i = 0; i < dev->data->nb_rx_queues; i++)
+	for (i = 0; i < priv->nb_rxq; i++)
 		dev->data->rx_queue_state[i] = state;
-	for (i = 0; i < dev->data->nb_tx_queues; i++)
+	for (i = 0; i < priv->nb_txq; i++)
 		dev->data->tx_queue_state[i] = state;
 }
 
@@ -142,14 +147,14 @@ fo_dev_start(struct rte_eth_dev *dev)
 	 * them, as on the sub-devices, configured with the same flags.
 	 */
 	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		q = dev->data->rx_queues[i];
+	for (i = 0; i < priv->nb_rxq; i++) {
+		q = priv->rxq[i];
 		if (q != NULL && q->rx_conf.rx_deferred_start)
 			dev->data->rx_queue_state[i] =
 				RTE_ETH_QUEUE_STATE_STOPPED;
 	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		q = dev->data->tx_queues[i];
+	for (i = 0; i < priv->nb_txq; i++) {
+		q = priv->txq[i];
 		if (q != NULL && q->tx_conf.tx_deferred_start)
 			dev->data->tx_queue_state[i] =
 				RTE_ETH_QUEUE_STATE_STOPPED;
@@ -226,13 +231,17 @@ fo_dev_stop(struct rte_eth_dev *dev)
 }
 
 static void
-fo_queue_release(struct rte_eth_dev *dev, void **slot)
+fo_queue_release_locked(struct rte_eth_dev *dev, void **slot,
+		struct fo_queue **table)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
 	struct fo_queue *q = *slot;
 
 	if (q == NULL)
 		return;
+	/* Out of our table first: the deferred work no longer sees it. */
+	if (table[q->qid] == q)
+		table[q->qid] = NULL;
 	/* Counters outlive the queue: they never go backwards. */
 	priv->tx_drops_base += q->drops;
 	priv->standby_tx_base += q->standby_tx;
@@ -240,16 +249,25 @@ fo_queue_release(struct rte_eth_dev *dev, void **slot)
 	*slot = NULL;
 }
 
+/* ethdev releases queues itself when reconfiguring: take the lock. */
 static void
 fo_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	fo_queue_release(dev, &dev->data->rx_queues[qid]);
+	struct fo_priv *priv = FO_PRIV(dev);
+
+	pthread_mutex_lock(&priv->lock);
+	fo_queue_release_locked(dev, &dev->data->rx_queues[qid], priv->rxq);
+	pthread_mutex_unlock(&priv->lock);
 }
 
 static void
 fo_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	fo_queue_release(dev, &dev->data->tx_queues[qid]);
+	struct fo_priv *priv = FO_PRIV(dev);
+
+	pthread_mutex_lock(&priv->lock);
+	fo_queue_release_locked(dev, &dev->data->tx_queues[qid], priv->txq);
+	pthread_mutex_unlock(&priv->lock);
 }
 
 static int
@@ -269,9 +287,13 @@ fo_dev_close(struct rte_eth_dev *dev)
 		fo_dev_stop_locked(dev);
 	fo_sub_uninit_locked(priv, false, rel);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
-		fo_rx_queue_release(dev, i);
+		fo_queue_release_locked(dev, &dev->data->rx_queues[i],
+			priv->rxq);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
-		fo_tx_queue_release(dev, i);
+		fo_queue_release_locked(dev, &dev->data->tx_queues[i],
+			priv->txq);
+	priv->nb_rxq = 0;
+	priv->nb_txq = 0;
 	pthread_mutex_unlock(&priv->lock);
 	FO_FOREACH_ROLE(r)
 		fo_sub_release_finish(priv, &rel[r]);
@@ -892,13 +914,12 @@ fo_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 uint64_t
 fo_queue_sum_locked(struct fo_priv *priv, size_t offset)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	uint64_t sum = 0;
 	struct fo_queue *q;
 	uint16_t i;
 
-	for (i = 0; i < data->nb_tx_queues; i++) {
-		q = data->tx_queues[i];
+	for (i = 0; i < priv->nb_txq; i++) {
+		q = priv->txq[i];
 		if (q != NULL)
 			sum += __atomic_load_n((uint64_t *)((char *)q + offset),
 				__ATOMIC_RELAXED);
@@ -1184,13 +1205,14 @@ fo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 			break;
 		}
 	}
-	pthread_mutex_unlock(&priv->lock);
-	if (ret != 0) {
-		rte_free(q);
-		return ret;
+	if (ret == 0) {
+		dev->data->rx_queues[qid] = q;
+		priv->rxq[qid] = q;
 	}
-	dev->data->rx_queues[qid] = q;
-	return 0;
+	pthread_mutex_unlock(&priv->lock);
+	if (ret != 0)
+		rte_free(q);
+	return ret;
 }
 
 static int
@@ -1219,13 +1241,14 @@ fo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 			break;
 		}
 	}
-	pthread_mutex_unlock(&priv->lock);
-	if (ret != 0) {
-		rte_free(q);
-		return ret;
+	if (ret == 0) {
+		dev->data->tx_queues[qid] = q;
+		priv->txq[qid] = q;
 	}
-	dev->data->tx_queues[qid] = q;
-	return 0;
+	pthread_mutex_unlock(&priv->lock);
+	if (ret != 0)
+		rte_free(q);
+	return ret;
 }
 
 const struct eth_dev_ops failover_ops = {

@@ -238,7 +238,26 @@ struct fo_priv {
 	struct fo_history history[FO_HISTORY];
 	unsigned int history_next;
 	bool use_membarrier;
+	/*
+	 * The queues, their numbers and the configuration as our own ops last
+	 * saw them, under the lock. ethdev's configure and queue setup change
+	 * data->nb_*_queues, reallocate data->*_queues and free queues before
+	 * calling us, without our lock: the deferred work (publication,
+	 * bring-up of a returning sub-device) reads these instead.
+	 */
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	struct rte_eth_conf conf;
+	struct fo_queue *rxq[RTE_MAX_QUEUES_PER_PORT];
+	struct fo_queue *txq[RTE_MAX_QUEUES_PER_PORT];
 };
+
+/* RX queues first, then TX queues: @p i below nb_rxq + nb_txq. */
+static inline struct fo_queue *
+fo_queue_at_locked(const struct fo_priv *priv, unsigned int i)
+{
+	return i < priv->nb_rxq ? priv->rxq[i] : priv->txq[i - priv->nb_rxq];
+}
 
 #define FO_PRIV(dev) ((struct fo_priv *)(dev)->data->dev_private)
 

@@ -196,12 +196,11 @@ fo_datapath_init(struct fo_priv *priv)
 static void
 fo_datapath_sync(struct fo_priv *priv)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
-	uint16_t nb_q = data->nb_rx_queues + data->nb_tx_queues;
+	unsigned int nb_q = priv->nb_rxq + priv->nb_txq;
 	uint32_t snap[2 * RTE_MAX_QUEUES_PER_PORT];
 	uint64_t deadline;
 	struct fo_queue *q;
-	uint16_t i;
+	unsigned int i;
 
 	if (priv->use_membarrier)
 		fo_membarrier();
@@ -211,8 +210,7 @@ fo_datapath_sync(struct fo_priv *priv)
 		rte_pause();
 
 	for (i = 0; i < nb_q; i++) {
-		q = i < data->nb_rx_queues ? data->rx_queues[i] :
-			data->tx_queues[i - data->nb_rx_queues];
+		q = fo_queue_at_locked(priv, i);
 		snap[i] = q == NULL ? 0 :
 			__atomic_load_n(&q->seq, __ATOMIC_ACQUIRE);
 	}
@@ -224,8 +222,7 @@ fo_datapath_sync(struct fo_priv *priv)
 	 */
 	deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
 	for (i = 0; i < nb_q; i++) {
-		q = i < data->nb_rx_queues ? data->rx_queues[i] :
-			data->tx_queues[i - data->nb_rx_queues];
+		q = fo_queue_at_locked(priv, i);
 		if (q == NULL)
 			continue;
 		if (priv->use_membarrier) {
@@ -335,14 +332,13 @@ fo_path_has(const union fo_path *p, uint16_t port)
 bool
 fo_datapath_publish_locked(struct fo_priv *priv)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	union fo_path path, old = { .word = 0 };
 	struct rte_eth_link link;
 	enum fo_role tx_role;
 	bool need_sync = false;
 	uint64_t next_tsc;
 	struct fo_queue *q;
-	uint16_t i, j;
+	unsigned int i, j;
 
 	path = fo_path_compute(priv, &tx_role, &next_tsc);
 	if (tx_role != priv->tx_role) {
@@ -351,9 +347,8 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 			rte_get_timer_hz() * priv->args.drain_ms / 1000;
 		path = fo_path_compute(priv, &tx_role, &next_tsc);
 	}
-	for (i = 0; i < data->nb_rx_queues + data->nb_tx_queues; i++) {
-		q = i < data->nb_rx_queues ? data->rx_queues[i] :
-			data->tx_queues[i - data->nb_rx_queues];
+	for (i = 0; i < (unsigned int)priv->nb_rxq + priv->nb_txq; i++) {
+		q = fo_queue_at_locked(priv, i);
 		if (q == NULL)
 			continue;
 		old.word = q->path.word;

@@ -572,23 +572,22 @@ static const struct fo_journal_ops fo_journal_ethdev = {
 static int
 fo_sub_queues_setup(struct fo_priv *priv, uint16_t port, const char **step)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	int socket = rte_eth_dev_socket_id(port);
 	struct fo_queue *q;
 	uint16_t i;
 	int ret = 0;
 
-	for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
+	for (i = 0; ret == 0 && i < priv->nb_rxq; i++) {
 		*step = "rx queue setup";
-		q = data->rx_queues[i];
+		q = priv->rxq[i];
 		if (q != NULL)
 			ret = rte_eth_rx_queue_setup(port, i, q->nb_desc,
 				socket >= 0 ? (unsigned int)socket :
 				q->socket_id, &q->rx_conf, q->mp);
 	}
-	for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
+	for (i = 0; ret == 0 && i < priv->nb_txq; i++) {
 		*step = "tx queue setup";
-		q = data->tx_queues[i];
+		q = priv->txq[i];
 		if (q != NULL)
 			ret = rte_eth_tx_queue_setup(port, i, q->nb_desc,
 				socket >= 0 ? (unsigned int)socket :
@@ -611,15 +610,15 @@ fo_sub_queue_states(struct fo_priv *priv, uint16_t port, const char **step)
 	 * The newcomer's queues as the failover port's are now: stopped ones
 	 * stopped, and deferred-start ones the application started, started.
 	 */
-	for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
-		q = data->rx_queues[i];
+	for (i = 0; ret == 0 && i < priv->nb_rxq; i++) {
+		q = priv->rxq[i];
 		if (data->rx_queue_state[i] == RTE_ETH_QUEUE_STATE_STOPPED)
 			ret = rte_eth_dev_rx_queue_stop(port, i);
 		else if (q != NULL && q->rx_conf.rx_deferred_start)
 			ret = rte_eth_dev_rx_queue_start(port, i);
 	}
-	for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
-		q = data->tx_queues[i];
+	for (i = 0; ret == 0 && i < priv->nb_txq; i++) {
+		q = priv->txq[i];
 		if (data->tx_queue_state[i] == RTE_ETH_QUEUE_STATE_STOPPED)
 			ret = rte_eth_dev_tx_queue_stop(port, i);
 		else if (q != NULL && q->tx_conf.tx_deferred_start)
@@ -642,7 +641,6 @@ fo_sub_queue_states(struct fo_priv *priv, uint16_t port, const char **step)
 int
 fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	uint16_t port = sub->port_id;
 	struct rte_eth_conf conf;
 	const char *step = "configure";
@@ -651,9 +649,9 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 	if (!priv->configured)
 		return 0;
 	if (sub->state < FO_SUB_CONFIGURED) {
-		fo_sub_conf(port, &data->dev_conf, &conf);
-		ret = rte_eth_dev_configure(port, data->nb_rx_queues,
-				data->nb_tx_queues, &conf);
+		fo_sub_conf(port, &priv->conf, &conf);
+		ret = rte_eth_dev_configure(port, priv->nb_rxq, priv->nb_txq,
+				&conf);
 		if (ret == 0)
 			ret = fo_sub_queues_setup(priv, port, &step);
 		if (ret == 0)
