@@ -952,18 +952,47 @@ fo_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 	return 0;
 }
 
+/*
+ * Every present sub-device is asked to reset; one that does not (no op,
+ * a failure, or one being released after a removal, which is not touched)
+ * is read instead, and counts from that reading: the failover counters
+ * restart at zero either way, and the reset never fails for it.
+ */
 static int
 fo_dev_stats_reset(struct rte_eth_dev *dev)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
+	uint64_t now[FO_NB_ROLES][FO_STATS_MAX];
+	struct rte_eth_stats st;
+	bool keep[FO_NB_ROLES];
+	struct fo_sub *sub;
 	enum fo_role r;
+	int ret;
 
 	pthread_mutex_lock(&priv->lock);
 	FO_FOREACH_ROLE(r) {
-		if (priv->sub[r].state >= FO_SUB_OWNED)
-			rte_eth_stats_reset(priv->sub[r].port_id);
+		sub = &priv->sub[r];
+		keep[r] = false;
+		if (sub->state == FO_SUB_ABSENT || sub->port_id == FO_PORT_NONE)
+			continue;
+		ret = sub->state == FO_SUB_REMOVING ? -ENODEV :
+			rte_eth_stats_reset(sub->port_id);
+		if (ret == 0)
+			continue;
+		keep[r] = true;
+		/* Unreadable: it stands where it was last read. */
+		if (rte_eth_stats_get(sub->port_id, &st) == 0)
+			memcpy(now[r], &st, sizeof(st));
+		else
+			memcpy(now[r], priv->stats.last[r], sizeof(now[r]));
+		FO_LOG(DEBUG, priv, "%s %s kept its counters (%s)",
+			fo_role_name(r), sub->dev_name, rte_strerror(-ret));
 	}
 	fo_stats_reset(&priv->stats);
+	FO_FOREACH_ROLE(r) {
+		if (keep[r])
+			fo_stats_keep(&priv->stats, r, now[r]);
+	}
 	/*
 	 * Queue drop counters belong to the lcores: remember where they
 	 * stand instead of writing to their cache lines.
@@ -989,12 +1018,22 @@ fo_min32(uint32_t *a, uint32_t b)
 		*a = b;
 }
 
+/*
+ * Narrow @p a to the rings @p b takes too. Limits that leave no ring size
+ * (adoption refuses such a pair: fo_sub_desc_lim_check_locked()) are
+ * skipped rather than reported with a minimum above the maximum.
+ */
 static void
 fo_desc_lim(struct rte_eth_desc_lim *a, const struct rte_eth_desc_lim *b)
 {
-	fo_min16(&a->nb_max, b->nb_max);
-	a->nb_min = RTE_MAX(a->nb_min, b->nb_min);
-	a->nb_align = RTE_MAX(a->nb_align, b->nb_align);
+	struct fo_desc_lim acc = { a->nb_min, a->nb_max, a->nb_align };
+	const struct fo_desc_lim lim = { b->nb_min, b->nb_max, b->nb_align };
+
+	if (fo_desc_lim_intersect(&acc, &lim) == 0) {
+		a->nb_min = acc.nb_min;
+		a->nb_max = acc.nb_max;
+		a->nb_align = acc.nb_align;
+	}
 	fo_min16(&a->nb_seg_max, b->nb_seg_max);
 	fo_min16(&a->nb_mtu_seg_max, b->nb_mtu_seg_max);
 }
@@ -1028,6 +1067,7 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->hash_key_size = UINT8_MAX;
 	info->reta_size = UINT16_MAX;
 	info->rx_desc_lim.nb_max = UINT16_MAX;
+	info->rx_desc_lim.nb_align = 1;
 	info->rx_desc_lim.nb_seg_max = UINT16_MAX;
 	info->rx_desc_lim.nb_mtu_seg_max = UINT16_MAX;
 	info->tx_desc_lim = info->rx_desc_lim;

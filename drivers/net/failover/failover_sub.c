@@ -112,6 +112,46 @@ fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
 }
 
 /*
+ * A candidate whose descriptor limits leave no ring size in common with
+ * the other role's profile could never take the failover port's queues
+ * with it: refused, rather than reporting a minimum above the maximum.
+ */
+static int
+fo_sub_desc_lim_check_locked(struct fo_priv *priv, enum fo_role role,
+		const char *name, const struct rte_eth_dev_info *info)
+{
+	enum fo_role o = role == FO_PRIMARY ? FO_STANDBY : FO_PRIMARY;
+	const struct fo_sub *other = &priv->sub[o];
+	const struct rte_eth_desc_lim *mine[2], *theirs[2];
+	struct fo_desc_lim acc, lim;
+	unsigned int d;
+
+	if (!other->info_valid)
+		return 0;
+	mine[0] = &info->rx_desc_lim;
+	mine[1] = &info->tx_desc_lim;
+	theirs[0] = &other->info.rx_desc_lim;
+	theirs[1] = &other->info.tx_desc_lim;
+	for (d = 0; d < 2; d++) {
+		acc = (struct fo_desc_lim){ mine[d]->nb_min, mine[d]->nb_max,
+			mine[d]->nb_align };
+		lim = (struct fo_desc_lim){ theirs[d]->nb_min,
+			theirs[d]->nb_max, theirs[d]->nb_align };
+		if (fo_desc_lim_intersect(&acc, &lim) == 0)
+			continue;
+		FO_LOG(ERR, priv, "%s %s refused: its %s descriptor limits "
+			"%u..%u (align %u) leave no ring size in common with "
+			"the %s's %u..%u (align %u)", fo_role_name(role), name,
+			d == 0 ? "RX" : "TX", mine[d]->nb_min, mine[d]->nb_max,
+			mine[d]->nb_align, fo_role_name(o),
+			theirs[d]->nb_min, theirs[d]->nb_max,
+			theirs[d]->nb_align);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/*
  * Remember how to create the device again once it is gone: the string in
  * parentheses, else its name and the arguments EAL had for it.
  */
@@ -174,6 +214,9 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 			fo_role_name(role), name, rte_strerror(-ret));
 		return ret;
 	}
+	ret = fo_sub_desc_lim_check_locked(priv, role, name, &info);
+	if (ret != 0)
+		return ret;
 	ret = fo_sub_mac_check_locked(priv, role, port_id);
 	if (ret != 0)
 		return ret;
