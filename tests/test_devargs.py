@@ -243,3 +243,35 @@ def test_zero_mac_standby(prefix):
     else:
         ports = visible_ports(out)
         assert list(ports) == ["net_failover0"], ports
+
+
+def test_zero_mac_standby_takes_primary_mac(prefix):
+    """A standby without a MAC address (net_ring) and no mac=: the failover
+    MAC is the primary's, not all zeros. net_ring cannot take it: one
+    warning says so, and the port runs on both."""
+    out = run_testpmd(prefix, ["--vdev", "net_ring0", "--vdev", "net_null0",
+                               "--vdev", "net_failover0,standby=net_ring0,"
+                               "primary=net_null0"],
+                      "show port summary all\nshow port info all\nquit\n")
+    assert failover_lines(out) and all(
+        re.search(r"^net_failover0: standby net_ring0 has no MAC address "
+                  r"and cannot take the primary's, ([0-9A-F:]{17}) "
+                  r"\(Operation not supported\): it keeps none$", l)
+        for l in failover_lines(out)), "\n".join(failover_lines(out))
+    assert len(failover_lines(out)) == 1, "\n".join(failover_lines(out))
+    learnt = failover_lines(out)[0].split("primary's, ")[1][:17]
+    summary = out[out.index("Number of available ports"):]
+    m = re.search(r"^\d+\s+(\S+)\s+net_failover0\s+net_failover\s+up",
+                  summary, re.M)
+    assert m and m.group(1) == learnt != "00:00:00:00:00:00", summary
+
+
+def test_zero_mac_standby_without_primary_warns(prefix):
+    """Neither mac= nor primary= can give the failover port a MAC when the
+    standby has none: one warning at creation, the port still runs."""
+    out = run_testpmd(prefix, ["--vdev", "net_ring0", "--vdev",
+                               "net_failover0,standby=net_ring0"])
+    assert failover_lines(out) == [
+        "net_failover0: standby net_ring0 has no MAC address and no mac= is "
+        "given: no port can be recognised as the primary by its MAC"], out
+    assert "net_failover0" in visible_ports(out)

@@ -509,12 +509,17 @@ fo_set_mac(uint16_t port, const void *arg)
 {
 	struct rte_ether_addr cur;
 
+	int ret;
+
 	/* Untrusted VFs refuse any set, even of the address they have. */
-	if (rte_eth_macaddr_get(port, &cur) == 0 &&
-			rte_is_same_ether_addr(&cur, arg))
+	if (rte_eth_macaddr_get(port, &cur) != 0)
+		memset(&cur, 0xff, sizeof(cur));
+	if (rte_is_same_ether_addr(&cur, arg))
 		return 0;
-	return rte_eth_dev_default_mac_addr_set(port,
+	ret = rte_eth_dev_default_mac_addr_set(port,
 		(struct rte_ether_addr *)(uintptr_t)arg);
+	/* A device without an address (net_ring) has none to change. */
+	return ret == -ENOTSUP && rte_is_zero_ether_addr(&cur) ? 0 : ret;
 }
 
 static int

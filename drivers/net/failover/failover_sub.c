@@ -73,9 +73,36 @@ fo_mac(struct fo_priv *priv)
 }
 
 /*
- * Apply the MAC rule to a candidate: the standby defines the failover MAC
- * unless mac= did; a named sub-device with another MAC is set to the
- * failover MAC, and refused if it will not take it.
+ * A standby without a MAC address (all zeros, as net_ring's) defines no
+ * failover MAC: the primary's is taken instead, and given to the standby.
+ * A standby that cannot take it keeps none: it has no address of its own
+ * to filter with, so it is kept, and said once.
+ */
+static void
+fo_sub_learn_mac_locked(struct fo_priv *priv, const struct rte_ether_addr *mac)
+{
+	struct fo_sub *standby = &priv->sub[FO_STANDBY];
+	char have[RTE_ETHER_ADDR_FMT_SIZE];
+	int ret;
+
+	rte_ether_addr_copy(mac, fo_mac(priv));
+	rte_ether_format_addr(have, sizeof(have), mac);
+	ret = rte_eth_dev_default_mac_addr_set(standby->port_id, fo_mac(priv));
+	if (ret == 0) {
+		FO_LOG(INFO, priv, "standby %s had no MAC address: it takes "
+			"the primary's, %s", standby->dev_name, have);
+		return;
+	}
+	FO_LOG(WARNING, priv, "standby %s has no MAC address and cannot take "
+		"the primary's, %s (%s): it keeps none", standby->dev_name,
+		have, rte_strerror(-ret));
+}
+
+/*
+ * Apply the MAC rule to a candidate: the failover MAC is mac=, else the
+ * standby's, else (a standby without one) the primary's. A named
+ * sub-device with another MAC is set to the failover MAC, and refused if
+ * it will not take it.
  */
 static int
 fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
@@ -90,11 +117,15 @@ fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
 		return ret;
 	if (rte_is_zero_ether_addr(fo_mac(priv))) {
 		/*
-		 * Only the standby (or mac=) defines the failover MAC: a named
-		 * primary seen first is checked when the standby arrives.
+		 * A named primary seen before the standby is checked when the
+		 * standby arrives; one seen after a standby without a MAC
+		 * gives the failover port its MAC.
 		 */
 		if (role == FO_STANDBY)
 			rte_ether_addr_copy(&mac, fo_mac(priv));
+		else if (priv->sub[FO_STANDBY].state >= FO_SUB_OWNED &&
+				!rte_is_zero_ether_addr(&mac))
+			fo_sub_learn_mac_locked(priv, &mac);
 		return 0;
 	}
 	if (rte_is_same_ether_addr(&mac, fo_mac(priv)))
@@ -441,6 +472,13 @@ fo_sub_init(struct fo_priv *priv)
 	ret = fo_sub_find_locked(priv, FO_STANDBY, &priv->args.standby);
 	if (ret != 0)
 		return ret;
+	/* Nothing else could give the failover port a MAC: say so now. */
+	if (priv->args.primary.name[0] == '\0' &&
+			priv->sub[FO_STANDBY].state >= FO_SUB_OWNED &&
+			rte_is_zero_ether_addr(fo_mac(priv)))
+		FO_LOG(WARNING, priv, "standby %s has no MAC address and no "
+			"mac= is given: no port can be recognised as the primary "
+			"by its MAC", priv->sub[FO_STANDBY].dev_name);
 	if (priv->args.primary.name[0] != '\0') {
 		ret = fo_sub_find_locked(priv, FO_PRIMARY, &priv->args.primary);
 		/* A refused primary leaves the port running on the standby. */
@@ -506,12 +544,17 @@ fo_j_mac(void *ctx, const struct fo_mac *mac)
 	uint16_t port = *(uint16_t *)ctx;
 	struct rte_ether_addr cur;
 
+	int ret;
+
 	/* Untrusted VFs refuse any set, even of the address they have. */
-	if (rte_eth_macaddr_get(port, &cur) == 0 &&
-			memcmp(cur.addr_bytes, mac->b, RTE_ETHER_ADDR_LEN) == 0)
+	if (rte_eth_macaddr_get(port, &cur) != 0)
+		memset(&cur, 0xff, sizeof(cur));
+	if (memcmp(cur.addr_bytes, mac->b, RTE_ETHER_ADDR_LEN) == 0)
 		return 0;
-	return rte_eth_dev_default_mac_addr_set(port,
+	ret = rte_eth_dev_default_mac_addr_set(port,
 		(struct rte_ether_addr *)(uintptr_t)mac->b);
+	/* A device without an address (net_ring) has none to change. */
+	return ret == -ENOTSUP && rte_is_zero_ether_addr(&cur) ? 0 : ret;
 }
 
 static int
