@@ -502,12 +502,15 @@ do_remove(uint16_t port)
 		return -1;
 	if (strcmp(opt.remove_via, "dev-event") == 0 ||
 			strcmp(opt.remove_via, "dev-event2") == 0) {
-		rte_dev_event_callback_process(rte_dev_name(info.device),
-			RTE_DEV_EVENT_REMOVE);
+		char name[RTE_DEV_NAME_MAX_LEN];
+
+		/* A copy: the device may be gone before the repeat. */
+		snprintf(name, sizeof(name), "%s", rte_dev_name(info.device));
+		rte_dev_event_callback_process(name, RTE_DEV_EVENT_REMOVE);
 		/* vfio repeats its request until the device is released. */
 		if (opt.remove_via[9] == '2')
-			rte_dev_event_callback_process(rte_dev_name(
-				info.device), RTE_DEV_EVENT_REMOVE);
+			rte_dev_event_callback_process(name,
+				RTE_DEV_EVENT_REMOVE);
 		return 0;
 	}
 	if (strcmp(opt.remove_via, "destroy") == 0)
