@@ -309,6 +309,18 @@ fo_dev_reset(struct rte_eth_dev *dev)
 	return ret;
 }
 
+/*
+ * The primary keeps the link in the shared port data up to date; a
+ * secondary reading it must not republish paths or arm alarms.
+ */
+static int
+fo_secondary_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(wait_to_complete);
+	return -1;
+}
+
 static int
 fo_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 {
@@ -886,9 +898,8 @@ fo_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
  * lcores own those cache lines: they are only read here.
  */
 uint64_t
-fo_queue_sum_locked(struct fo_priv *priv, size_t offset)
+fo_queue_sum_locked(const struct rte_eth_dev_data *data, size_t offset)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	uint64_t sum = 0;
 	struct fo_queue *q;
 	uint16_t i;
@@ -904,10 +915,10 @@ fo_queue_sum_locked(struct fo_priv *priv, size_t offset)
 
 /* Packets dropped for want of a path, ever, on this port. */
 static uint64_t
-fo_tx_drops_locked(struct fo_priv *priv)
+fo_tx_drops_locked(struct rte_eth_dev *dev)
 {
-	return priv->tx_drops_base +
-		fo_queue_sum_locked(priv, offsetof(struct fo_queue, drops));
+	return FO_PRIV(dev)->tx_drops_base +
+		fo_queue_sum_locked(dev->data, offsetof(struct fo_queue, drops));
 }
 
 static int
@@ -922,7 +933,7 @@ fo_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 			fo_sub_stats_read_locked(priv, &priv->sub[r]);
 	}
 	fo_stats_total(&priv->stats, (uint64_t *)stats);
-	stats->oerrors += fo_tx_drops_locked(priv) - priv->tx_drops_reset;
+	stats->oerrors += fo_tx_drops_locked(dev) - priv->tx_drops_reset;
 	pthread_mutex_unlock(&priv->lock);
 	return 0;
 }
@@ -936,16 +947,17 @@ fo_dev_stats_reset(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&priv->lock);
 	FO_FOREACH_ROLE(r) {
 		if (priv->sub[r].state >= FO_SUB_OWNED)
-			rte_eth_stats_reset(priv->sub[r].port_id);
+			fo_sub_port_stats_reset(priv->sub[r].port_id);
 	}
 	fo_stats_reset(&priv->stats);
 	/*
 	 * Queue drop counters belong to the lcores: remember where they
 	 * stand instead of writing to their cache lines.
 	 */
-	priv->tx_drops_reset = fo_tx_drops_locked(priv);
+	priv->tx_drops_reset = fo_tx_drops_locked(dev);
 	priv->standby_tx_reset = priv->standby_tx_base +
-		fo_queue_sum_locked(priv, offsetof(struct fo_queue, standby_tx));
+		fo_queue_sum_locked(dev->data,
+			offsetof(struct fo_queue, standby_tx));
 	pthread_mutex_unlock(&priv->lock);
 	return 0;
 }
@@ -1266,5 +1278,22 @@ const struct eth_dev_ops failover_ops = {
 	.get_module_info = fo_get_module_info,
 	.get_module_eeprom = fo_get_module_eeprom,
 	.get_reg = fo_get_reg,
+	.eth_dev_priv_dump = fo_priv_dump,
+};
+
+/*
+ * A secondary process reads what the primary keeps in shared memory and
+ * may reset counters; what changes sub-devices or the datapath is the
+ * primary's alone (ethdev answers -ENOTSUP). See failover_mp.c.
+ */
+const struct eth_dev_ops failover_secondary_ops = {
+	.dev_close = fo_dev_close,
+	.link_update = fo_secondary_link_update,
+	.stats_get = fo_dev_stats_get,
+	.stats_reset = fo_dev_stats_reset,
+	.dev_infos_get = fo_dev_infos_get,
+	.xstats_get = fo_xstats_get,
+	.xstats_get_names = fo_xstats_get_names,
+	.xstats_reset = fo_xstats_reset,
 	.eth_dev_priv_dump = fo_priv_dump,
 };
