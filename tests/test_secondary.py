@@ -91,7 +91,11 @@ def session(prefix, rundir):
     vdevs = ["--vdev", "net_null0", "--vdev", "net_null1",
              "--vdev", "net_failover0,standby=net_null1,primary=net_null0,"
              "hotplug_poll=20"]
-    eal = ["-m", "64", "--huge-dir", str(HUGE_DIR), "--no-pci", "-l", "0-1",
+    # Secondaries map the primary's memory at its addresses: far above
+    # where libraries and ASan's shadow go, so that the range is free in
+    # every process.
+    eal = ["-m", "64", "--huge-dir", str(HUGE_DIR),
+           "--base-virtaddr", "0x200000000000", "--no-pci", "-l", "0-1",
            "--file-prefix", prefix, "--log-level", "pmd.net.failover*:info"]
     app = ["--", "-i", "--total-num-mbufs=4096", "--no-flush-rx",
            "--forward-mode=noisy", "--burst=4", "--noisy-lkup-memory=16",
@@ -146,10 +150,12 @@ def mempool_libs_of_testpmd():
 
 def dumpcap(prefix, out, *args):
     """dpdk-dumpcap has no -d: the PMD comes preloaded (an installed PMD
-    is found by itself)."""
-    preload = mempool_libs_of_testpmd() + [str(PMD)]
-    env = dict(os.environ, LD_PRELOAD=":".join(
-        preload + [p for p in [os.environ.get("LD_PRELOAD")] if p]))
+    is found by itself); after the sanitizer runtime in the sanitized
+    stage (devtools/test-sanitized)."""
+    preload = [os.environ.get("FO_SAN_PRELOAD", "")] + \
+        mempool_libs_of_testpmd() + [str(PMD)] + \
+        [os.environ.get("LD_PRELOAD", "")]
+    env = dict(os.environ, LD_PRELOAD=":".join(p for p in preload if p))
     return subprocess.Popen([DUMPCAP, "--file-prefix", prefix, "-q",
                              "-i", "net_failover0", "-w", str(out)] +
                             list(args), env=env, stdout=subprocess.PIPE,
