@@ -335,6 +335,18 @@ fo_dev_reset(struct rte_eth_dev *dev)
 	return ret;
 }
 
+/*
+ * The primary keeps the link in the shared port data up to date; a
+ * secondary reading it must not republish paths or arm alarms.
+ */
+static int
+fo_secondary_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(wait_to_complete);
+	return -1;
+}
+
 static int
 fo_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 {
@@ -917,7 +929,7 @@ fo_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
  * lcores own those cache lines: they are only read here.
  */
 uint64_t
-fo_queue_sum_locked(struct fo_priv *priv, size_t offset)
+fo_queue_sum_locked(const struct rte_eth_dev_data *data, size_t offset)
 {
 	uint64_t sum = 0;
 	struct fo_queue *q;
@@ -934,10 +946,10 @@ fo_queue_sum_locked(struct fo_priv *priv, size_t offset)
 
 /* Packets dropped for want of a path, ever, on this port. */
 static uint64_t
-fo_tx_drops_locked(struct fo_priv *priv)
+fo_tx_drops_locked(struct rte_eth_dev *dev)
 {
-	return priv->tx_drops_base +
-		fo_queue_sum_locked(priv, offsetof(struct fo_queue, drops));
+	return FO_PRIV(dev)->tx_drops_base +
+		fo_queue_sum_locked(dev->data, offsetof(struct fo_queue, drops));
 }
 
 static int
@@ -952,7 +964,7 @@ fo_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 			fo_sub_stats_read_locked(priv, &priv->sub[r]);
 	}
 	fo_stats_total(&priv->stats, (uint64_t *)stats);
-	stats->oerrors += fo_tx_drops_locked(priv) - priv->tx_drops_reset;
+	stats->oerrors += fo_tx_drops_locked(dev) - priv->tx_drops_reset;
 	pthread_mutex_unlock(&priv->lock);
 	return 0;
 }
@@ -981,12 +993,12 @@ fo_dev_stats_reset(struct rte_eth_dev *dev)
 		if (sub->state == FO_SUB_ABSENT || sub->port_id == FO_PORT_NONE)
 			continue;
 		ret = sub->state == FO_SUB_REMOVING ? -ENODEV :
-			rte_eth_stats_reset(sub->port_id);
+			fo_sub_port_stats_reset(sub->port_id);
 		if (ret == 0)
 			continue;
 		keep[r] = true;
 		/* Unreadable: it stands where it was last read. */
-		if (rte_eth_stats_get(sub->port_id, &st) == 0)
+		if (fo_sub_port_stats_get(sub->port_id, &st) == 0)
 			memcpy(now[r], &st, sizeof(st));
 		else
 			memcpy(now[r], priv->stats.last[r], sizeof(now[r]));
@@ -1002,9 +1014,10 @@ fo_dev_stats_reset(struct rte_eth_dev *dev)
 	 * Queue drop counters belong to the lcores: remember where they
 	 * stand instead of writing to their cache lines.
 	 */
-	priv->tx_drops_reset = fo_tx_drops_locked(priv);
+	priv->tx_drops_reset = fo_tx_drops_locked(dev);
 	priv->standby_tx_reset = priv->standby_tx_base +
-		fo_queue_sum_locked(priv, offsetof(struct fo_queue, standby_tx));
+		fo_queue_sum_locked(dev->data,
+			offsetof(struct fo_queue, standby_tx));
 	pthread_mutex_unlock(&priv->lock);
 	return 0;
 }
@@ -1338,5 +1351,22 @@ const struct eth_dev_ops failover_ops = {
 	.get_module_info = fo_get_module_info,
 	.get_module_eeprom = fo_get_module_eeprom,
 	.get_reg = fo_get_reg,
+	.eth_dev_priv_dump = fo_priv_dump,
+};
+
+/*
+ * A secondary process reads what the primary keeps in shared memory and
+ * may reset counters; what changes sub-devices or the datapath is the
+ * primary's alone (ethdev answers -ENOTSUP). See failover_mp.c.
+ */
+const struct eth_dev_ops failover_secondary_ops = {
+	.dev_close = fo_dev_close,
+	.link_update = fo_secondary_link_update,
+	.stats_get = fo_dev_stats_get,
+	.stats_reset = fo_dev_stats_reset,
+	.dev_infos_get = fo_dev_infos_get,
+	.xstats_get = fo_xstats_get,
+	.xstats_get_names = fo_xstats_get_names,
+	.xstats_reset = fo_xstats_reset,
 	.eth_dev_priv_dump = fo_priv_dump,
 };

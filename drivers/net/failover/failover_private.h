@@ -162,7 +162,14 @@ struct fo_history {
 	char text[FO_HISTORY_LEN];
 };
 
+/*
+ * In the port's shared private data, which secondary processes map too.
+ * Pointers to process-local things (dev, the shadows' drivers, the switch
+ * callback) are the primary's own: only failover_secondary_ops and what
+ * they call run in a secondary, and they read none of them.
+ */
 struct fo_priv {
+	/* The primary's rte_eth_dev: secondaries have their own. */
 	struct rte_eth_dev *dev;
 	char name[RTE_DEV_NAME_MAX_LEN];
 	/*
@@ -264,6 +271,8 @@ fo_queue_at_locked(const struct fo_priv *priv, unsigned int i)
 #define FO_FOREACH_ROLE(r) for ((r) = FO_PRIMARY; (r) < FO_NB_ROLES; (r)++)
 
 extern const struct eth_dev_ops failover_ops;
+/* What a secondary process may do (failover_mp.c). */
+extern const struct eth_dev_ops failover_secondary_ops;
 
 /* failover_sub.c: finding, adopting and releasing sub-devices. */
 int fo_sub_init(struct fo_priv *priv);
@@ -318,7 +327,14 @@ void fo_handle_put(uint16_t port_id);
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);
-uint64_t fo_queue_sum_locked(struct fo_priv *priv, size_t offset);
+uint64_t fo_queue_sum_locked(const struct rte_eth_dev_data *data,
+		size_t offset);
+
+/* failover_mp.c: secondary processes. */
+int fo_secondary_probe(struct rte_vdev_device *vdev);
+int fo_secondary_remove(struct rte_eth_dev *dev);
+int fo_sub_port_stats_get(uint16_t port, struct rte_eth_stats *stats);
+int fo_sub_port_stats_reset(uint16_t port);
 
 /* failover_api.c: the public API, switchover notice, history. */
 bool fo_is_failover(uint16_t port_id);
