@@ -66,9 +66,10 @@ union fo_path {
 
 /*
  * One RX or TX queue of the failover port. Each queue has its own cache
- * line: the lcore owning the queue writes seq (and turn, drops) on every
- * burst; the control thread writes path only when paths change and reads
- * seq only while waiting out a grace period.
+ * line, the only one a burst touches: the lcore owning the queue writes
+ * seq (and drops, standby_tx) on every burst; the control thread writes
+ * path only when paths change and reads seq only while waiting out a grace
+ * period.
  *
  * Grace-period contract (QSBR inside the PMD):
  *  - A burst makes seq odd on entry and even on exit, with plain stores,
@@ -81,9 +82,8 @@ union fo_path {
  *  - Bursts never take a lock or do an atomic read-modify-write.
  */
 struct fo_queue {
+	/* Also tells RX which sub-device to poll first (bit 1). */
 	uint32_t seq;
-	/* RX: which sub-device is polled first; alternates against starvation. */
-	uint8_t turn;
 	uint16_t qid;
 	/* The failover port, written to mbuf->port on RX. */
 	uint16_t port_id;
