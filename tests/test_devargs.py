@@ -243,3 +243,78 @@ def test_zero_mac_standby(prefix):
     else:
         ports = visible_ports(out)
         assert list(ports) == ["net_failover0"], ports
+
+
+def test_zero_mac_standby_takes_primary_mac(prefix):
+    """A standby without a MAC address (net_ring) and no mac=: the failover
+    MAC is the primary's, not all zeros. net_ring cannot take it: one
+    warning says so, and the port runs on both."""
+    out = run_testpmd(prefix, ["--vdev", "net_ring0", "--vdev", "net_null0",
+                               "--vdev", "net_failover0,standby=net_ring0,"
+                               "primary=net_null0"],
+                      "show port summary all\nshow port info all\nquit\n")
+    assert failover_lines(out) and all(
+        re.search(r"^net_failover0: standby net_ring0 has no MAC address "
+                  r"and cannot take the primary's, ([0-9A-F:]{17}) "
+                  r"\(Operation not supported\): it keeps none$", l)
+        for l in failover_lines(out)), "\n".join(failover_lines(out))
+    assert len(failover_lines(out)) == 1, "\n".join(failover_lines(out))
+    learnt = failover_lines(out)[0].split("primary's, ")[1][:17]
+    summary = out[out.index("Number of available ports"):]
+    m = re.search(r"^\d+\s+(\S+)\s+net_failover0\s+net_failover\s+up",
+                  summary, re.M)
+    assert m and m.group(1) == learnt != "00:00:00:00:00:00", summary
+
+
+def test_zero_mac_standby_without_primary_warns(prefix):
+    """Neither mac= nor primary= can give the failover port a MAC when the
+    standby has none: one warning at creation, the port still runs."""
+    out = run_testpmd(prefix, ["--vdev", "net_ring0", "--vdev",
+                               "net_failover0,standby=net_ring0"])
+    assert failover_lines(out) == [
+        "net_failover0: standby net_ring0 has no MAC address and no mac= is "
+        "given: no port can be recognised as the primary by its MAC"], out
+    assert "net_failover0" in visible_ports(out)
+
+
+def test_sub_device_claimed_by_two_failover_ports(prefix):
+    """A second failover port naming the first one's standby: the device
+    is owned already, so the second port is refused in one line naming the
+    owner, and the first keeps running."""
+    out = run_testpmd(prefix, [
+        "--vdev", "net_null0",
+        "--vdev", "net_failover0,standby=net_null0",
+        "--vdev", "net_failover1,standby=net_null0"])
+    assert "failed to initialize net_failover1 device" in out, out
+    lines = [l for l in out.splitlines() if l.startswith("net_failover1:")]
+    assert lines == ["net_failover1: standby net_null0 is owned by "
+                     "net_failover0"], out
+    ports = visible_ports(out)
+    assert "net_failover0" in ports and "net_failover1" not in ports, ports
+
+
+REFUSED_CONFIG = [
+    # more queues than a sub-device offers (net_ring: 16): the failover
+    # port offers what every sub-device offers; testpmd (or ethdev) refuses
+    ("queues", "port stop all\nport config all rxq 17\nport start all\n",
+     r"max_rx_queues \(16\) of port 2|nb_rx_queues=17 > 16"),
+    # an offload a sub-device lacks (neither has checksum offloads)
+    ("offload", "port stop all\nport config 2 rx_offload ipv4_cksum on\n"
+                "port start all\n",
+     r"Ethdev port_id=2 requested Rx offloads 0x2 doesn't match Rx "
+     r"offloads capabilities 0x0"),
+]
+
+
+@pytest.mark.parametrize("what,commands,expect", REFUSED_CONFIG,
+                         ids=[r[0] for r in REFUSED_CONFIG])
+def test_configuration_a_sub_device_cannot_take(prefix, what, commands,
+                                                expect):
+    """The failover port (port 2) offers what every sub-device can take
+    (see the guide's Capabilities): asking for more is refused before any
+    sub-device is touched, with testpmd's or ethdev's own message."""
+    out = run_testpmd(prefix, [
+        "--vdev", "net_ring0", "--vdev", "net_null0",
+        "--vdev", "net_failover0,standby=net_ring0,primary=net_null0"],
+        commands + "quit\n")
+    assert re.search(expect, out), out[-3000:]

@@ -2,6 +2,9 @@
  * Copyright(c) 2026 The dpdk-failover authors
  */
 
+#include <errno.h>
+#include <stdint.h>
+
 #include "fo_policy.h"
 
 enum fo_action
@@ -63,6 +66,42 @@ bool
 fo_rx_polled(const struct fo_sub_view *view)
 {
 	return view->state == FO_SUB_STARTED;
+}
+
+static uint32_t
+fo_gcd(uint32_t a, uint32_t b)
+{
+	while (b != 0) {
+		uint32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+int
+fo_desc_lim_intersect(struct fo_desc_lim *acc, const struct fo_desc_lim *b)
+{
+	uint32_t a1 = acc->nb_align ? acc->nb_align : 1;
+	uint32_t a2 = b->nb_align ? b->nb_align : 1;
+	uint32_t align, min, max;
+
+	if (b->nb_min == 0 && b->nb_max == 0 && b->nb_align == 0)
+		return 0;
+	align = a1 / fo_gcd(a1, a2) * a2;
+	min = acc->nb_min > b->nb_min ? acc->nb_min : b->nb_min;
+	max = acc->nb_max < b->nb_max ? acc->nb_max : b->nb_max;
+	if (align > UINT16_MAX)
+		return -ERANGE;
+	min = (min + align - 1) / align * align;
+	max = max / align * align;
+	if (min > max || max == 0)
+		return -ERANGE;
+	acc->nb_min = (uint16_t)min;
+	acc->nb_max = (uint16_t)max;
+	acc->nb_align = (uint16_t)align;
+	return 0;
 }
 
 const char *

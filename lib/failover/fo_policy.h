@@ -92,6 +92,25 @@ enum fo_role fo_tx_role(const struct fo_sub_view view[FO_NB_ROLES]);
 /** Whether a sub-device is polled for RX: every started one. */
 bool fo_rx_polled(const struct fo_sub_view *view);
 
+/*
+ * Descriptor limits of a queue: a ring of n descriptors is accepted when
+ * nb_min <= n <= nb_max and n is a multiple of nb_align.
+ */
+struct fo_desc_lim {
+	uint16_t nb_min;
+	uint16_t nb_max;
+	uint16_t nb_align;
+};
+
+/**
+ * Narrow @p acc to the rings @p b accepts too: largest minimum, smallest
+ * maximum, least common multiple of the alignments, the bounds rounded to
+ * it. All zero in @p b (a driver that gives no limits) limits nothing.
+ * -ERANGE, @p acc untouched, when no ring size suits both.
+ */
+int fo_desc_lim_intersect(struct fo_desc_lim *acc,
+		const struct fo_desc_lim *b);
+
 const char *fo_role_name(enum fo_role role);
 const char *fo_event_name(enum fo_event ev);
 const char *fo_state_name(enum fo_sub_state state);

@@ -17,12 +17,15 @@ void
 fo_stats_update(struct fo_stats_fold *f, enum fo_role role,
 		const uint64_t *now)
 {
-	uint64_t *last = f->last[role];
+	uint64_t *last = f->last[role], *floor = f->floor[role];
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
-		if (now[i] < last[i])
-			f->base[i] += last[i];
+		/* Restarted from zero: what it counted since the reset stays. */
+		if (now[i] < last[i]) {
+			f->base[i] += last[i] - floor[i];
+			floor[i] = 0;
+		}
 		last[i] = now[i];
 	}
 }
@@ -30,12 +33,13 @@ fo_stats_update(struct fo_stats_fold *f, enum fo_role role,
 void
 fo_stats_retire(struct fo_stats_fold *f, enum fo_role role)
 {
-	uint64_t *last = f->last[role];
+	uint64_t *last = f->last[role], *floor = f->floor[role];
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
-		f->base[i] += last[i];
+		f->base[i] += last[i] - floor[i];
 		last[i] = 0;
+		floor[i] = 0;
 	}
 }
 
@@ -48,7 +52,7 @@ fo_stats_total(const struct fo_stats_fold *f, uint64_t *out)
 	for (i = 0; i < f->n; i++) {
 		out[i] = f->base[i];
 		for (r = 0; r < FO_NB_ROLES; r++)
-			out[i] += f->last[r][i];
+			out[i] += f->last[r][i] - f->floor[r][i];
 	}
 }
 
@@ -56,4 +60,15 @@ void
 fo_stats_reset(struct fo_stats_fold *f)
 {
 	fo_stats_init(f, f->n);
+}
+
+void
+fo_stats_keep(struct fo_stats_fold *f, enum fo_role role, const uint64_t *now)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		f->last[role][i] = now[i];
+		f->floor[role][i] = now[i];
+	}
 }

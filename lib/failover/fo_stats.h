@@ -30,6 +30,11 @@ struct fo_stats_fold {
 	uint64_t base[FO_STATS_MAX];
 	/* The last reading of each role's sub-device. */
 	uint64_t last[FO_NB_ROLES][FO_STATS_MAX];
+	/*
+	 * What each role's sub-device had counted at the last reset when it
+	 * did not reset itself (it cannot, or was leaving): not counted.
+	 */
+	uint64_t floor[FO_NB_ROLES][FO_STATS_MAX];
 };
 
 /** Start from zero, folding @p n counters (n <= FO_STATS_MAX). */
@@ -50,5 +55,13 @@ void fo_stats_total(const struct fo_stats_fold *f, uint64_t *out);
 
 /** The application reset the statistics: everything restarts at zero. */
 void fo_stats_reset(struct fo_stats_fold *f);
+
+/**
+ * After fo_stats_reset(): the sub-device of @p role did not reset its own
+ * counters (the op is missing or failed, or the device is leaving), which
+ * stand at @p now. They count from there.
+ */
+void fo_stats_keep(struct fo_stats_fold *f, enum fo_role role,
+		const uint64_t *now);
 
 #endif /* FO_STATS_H */

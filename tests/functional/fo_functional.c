@@ -17,12 +17,18 @@
  *   rmv        ethdev RTE_ETH_EVENT_INTR_RMV, raised as a driver would
  *   dev-event  EAL RTE_DEV_EVENT_REMOVE, raised as the vfio/uevent path would
  *   destroy    rte_dev_remove() of the device, as testpmd's "device detach"
- *   link       link down (the device stays)
+ *   link       link down (the device stays); a device without the link
+ *              op (net_null) loses its carrier instead: its link status is
+ *              set down, as its driver's interrupt handler would, and LSC
+ *              is raised
+ *   dev-event2 RTE_DEV_EVENT_REMOVE twice in a row, and once more after
+ *              the release, as vfio repeats its release request
  */
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +74,7 @@ static struct {
 	uint64_t remove_at;
 	uint64_t rate;
 	uint64_t readd_at;
+	int control_thread;
 } opt = {
 	.remove_via = "none",
 	.remove_role = "primary",
@@ -99,7 +106,21 @@ static struct worker {
 	uint64_t received;
 	uint64_t bad_port;
 	uint64_t retries;
+	/* Loops completed: every burst call returned (no stuck lcore). */
+	uint64_t beats;
+	/* Acknowledges pause_req: not inside any call on the port. */
+	int paused;
 } __rte_cache_aligned workers[MAX_QUEUES];
+
+/*
+ * The application's own discipline around stop, reconfigure and close:
+ * its lcores stop polling the port first (pause_workers() waits until
+ * each one says so). Queues at or above nb_active are not polled.
+ */
+static int pause_req;
+static uint16_t nb_active = MAX_QUEUES;
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static int fo_closed;
 
 /*
  * tx_prepare, like tx_burst, belongs to the queue's own lcore: the fastpath
@@ -205,6 +226,18 @@ worker_main(void *arg)
 		uint64_t allowed = per_q_rate == 0 ? share :
 			(rte_get_timer_cycles() - start) * per_q_rate / hz;
 
+		if (__atomic_load_n(&pause_req, __ATOMIC_ACQUIRE) ||
+				q >= __atomic_load_n(&nb_active,
+					__ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&w->paused, 1, __ATOMIC_RELEASE);
+			rte_pause();
+			continue;
+		}
+		__atomic_store_n(&w->paused, 0, __ATOMIC_SEQ_CST);
+		/* Read pause_req again: the pauser may have missed the 0. */
+		if (__atomic_load_n(&pause_req, __ATOMIC_SEQ_CST))
+			continue;
+
 		while (nb_tx < BURST && next < share && next < allowed) {
 			tx[nb_tx] = make_packet((uint64_t)q << 48 | next);
 			if (tx[nb_tx] == NULL)
@@ -241,6 +274,7 @@ worker_main(void *arg)
 			__atomic_store_n(&w->received, w->received + n,
 				__ATOMIC_RELAXED);
 		}
+		__atomic_store_n(&w->beats, w->beats + 1, __ATOMIC_RELAXED);
 	}
 	if (nb_tx > 0)
 		rte_pktmbuf_free_bulk(tx, nb_tx);
@@ -361,11 +395,103 @@ find_port(const char *name, uint16_t *port)
 	return 0;
 }
 
+/* Stop the lcores polling the failover port, as before a stop or close. */
+static void
+pause_workers(void)
+{
+	uint16_t q;
+
+	pthread_mutex_lock(&pause_lock);
+	__atomic_store_n(&pause_req, 1, __ATOMIC_SEQ_CST);
+	for (q = 0; q < opt.queues; q++) {
+		while (!__atomic_load_n(&workers[q].paused, __ATOMIC_SEQ_CST))
+			rte_pause();
+	}
+}
+
+static void
+resume_workers(void)
+{
+	__atomic_store_n(&pause_req, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&pause_lock);
+}
+
+/* Every lcore polling a queue completes bursts: none is stuck inside. */
+static int
+check_lcores(void)
+{
+	uint64_t before[MAX_QUEUES];
+	uint16_t q;
+
+	for (q = 0; q < opt.queues; q++)
+		before[q] = __atomic_load_n(&workers[q].beats,
+			__ATOMIC_RELAXED);
+	for (q = 0; q < opt.queues; q++) {
+		if (q >= __atomic_load_n(&nb_active, __ATOMIC_ACQUIRE) ||
+				__atomic_load_n(&pause_req, __ATOMIC_ACQUIRE))
+			continue;
+		if (WAIT_FOR(__atomic_load_n(&workers[q].beats,
+				__ATOMIC_RELAXED) > before[q] + 10) != 0) {
+			printf("error=lcore of queue %u stuck in a burst\n", q);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The device is gone from its bus, not only its port: the port vanishes
+ * inside the driver's remove, before the bus forgets the device, and a
+ * probe of the same name in between would find the old one.
+ */
+static bool
+device_gone(const char *name)
+{
+	struct rte_dev_iterator it;
+	struct rte_device *dev;
+	uint16_t port;
+	bool found = false;
+
+	if (rte_eth_dev_get_port_by_name(name, &port) == 0)
+		return false;
+	RTE_DEV_FOREACH(dev, "bus=vdev", &it) {
+		if (strcmp(rte_dev_name(dev), name) == 0)
+			found = true;
+	}
+	return !found;
+}
+
+/* A carrier change as the driver's interrupt handler reports it. */
+static int
+set_carrier(uint16_t port, bool up)
+{
+	struct rte_eth_link link;
+	int ret;
+
+	ret = up ? rte_eth_dev_set_link_up(port) :
+		rte_eth_dev_set_link_down(port);
+	if (ret == -ENOTSUP) {
+		/* net_null has no link op, and its link_update keeps this. */
+		memset(&link, 0, sizeof(link));
+		link.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+		link.link_speed = up ? RTE_ETH_SPEED_NUM_10G :
+			RTE_ETH_SPEED_NUM_NONE;
+		link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
+		rte_eth_linkstatus_set(&rte_eth_devices[port], &link);
+		ret = 0;
+	}
+	if (ret != 0)
+		return ret;
+	/* As a driver with LSC support would announce it. */
+	rte_eth_dev_callback_process(&rte_eth_devices[port],
+		RTE_ETH_EVENT_INTR_LSC, NULL);
+	return 0;
+}
+
 static int
 do_remove(uint16_t port)
 {
 	struct rte_eth_dev_info info;
-	int ret;
 
 	if (strcmp(opt.remove_via, "rmv") == 0) {
 		rte_eth_dev_callback_process(&rte_eth_devices[port],
@@ -374,27 +500,29 @@ do_remove(uint16_t port)
 	}
 	if (rte_eth_dev_info_get(port, &info) != 0)
 		return -1;
-	if (strcmp(opt.remove_via, "dev-event") == 0) {
-		rte_dev_event_callback_process(rte_dev_name(info.device),
-			RTE_DEV_EVENT_REMOVE);
+	if (strcmp(opt.remove_via, "dev-event") == 0 ||
+			strcmp(opt.remove_via, "dev-event2") == 0) {
+		char name[RTE_DEV_NAME_MAX_LEN];
+
+		/* A copy: the device may be gone before the repeat. */
+		snprintf(name, sizeof(name), "%s", rte_dev_name(info.device));
+		rte_dev_event_callback_process(name, RTE_DEV_EVENT_REMOVE);
+		/* vfio repeats its request until the device is released. */
+		if (opt.remove_via[9] == '2')
+			rte_dev_event_callback_process(name,
+				RTE_DEV_EVENT_REMOVE);
 		return 0;
 	}
 	if (strcmp(opt.remove_via, "destroy") == 0)
 		return rte_dev_remove(info.device);
-	if (strcmp(opt.remove_via, "link") == 0) {
-		ret = rte_eth_dev_set_link_down(port);
-		if (ret != 0)
-			return ret;
-		/* As a driver with LSC support would announce it. */
-		rte_eth_dev_callback_process(&rte_eth_devices[port],
-			RTE_ETH_EVENT_INTR_LSC, NULL);
-		return 0;
-	}
+	if (strcmp(opt.remove_via, "link") == 0)
+		return set_carrier(port, false);
 	printf("error=unknown removal path %s\n", opt.remove_via);
 	return -1;
 }
 
 static bool want(const char *name);
+static bool in_list(const char *list, const char *name);
 
 static int
 setup_port(uint16_t port, uint16_t nb_q)
@@ -436,10 +564,11 @@ static uint8_t rss_key[40];
 static struct rte_eth_rss_reta_entry64 reta[8];
 static uint16_t reta_size;
 
+/* Whether the comma-separated @p list holds @p name. */
 static bool
-want(const char *name)
+in_list(const char *list, const char *name)
 {
-	const char *p = opt.settings;
+	const char *p = list;
 	size_t n = strlen(name);
 
 	while (p != NULL && *p != '\0') {
@@ -449,6 +578,12 @@ want(const char *name)
 		p = p != NULL ? p + 1 : NULL;
 	}
 	return false;
+}
+
+static bool
+want(const char *name)
+{
+	return in_list(opt.settings, name);
 }
 
 #define APPLY(what, call) do { \
@@ -580,38 +715,46 @@ cmp_u64(const void *a, const void *b)
 /*
  * Remove the primary (rotating the removal paths) and plug it back, as a
  * hypervisor does around a migration, with traffic on every queue; after
- * each cycle the primary must carry TX again with every setting.
+ * each cycle the primary must carry TX again with every setting, and every
+ * lcore must still be completing bursts. "link" takes the carrier away and
+ * gives it back instead: the device stays, and is not re-adopted.
  */
 static int
 run_cycles(void)
 {
-	static const char * const all[] = { "rmv", "dev-event", "destroy" };
+	static const char * const all[] = {
+		"rmv", "dev-event", "dev-event2", "destroy", "link",
+	};
 	const char *vias[RTE_DIM(all)];
 	unsigned int nb_vias = 0, v;
 	uint64_t *readopt = calloc(opt.cycles, sizeof(uint64_t));
 	uint64_t hz = rte_get_timer_hz(), t0, before;
-	uint32_t c, verified = 0;
-	uint16_t port;
+	uint32_t c, verified = 0, link_cycles = 0;
 	int ret = 0;
 
 	if (readopt == NULL)
 		return -1;
 	/* --vias picks the removal paths to rotate (default: all). */
 	for (v = 0; v < RTE_DIM(all); v++) {
-		if (opt.vias == NULL || strstr(opt.vias, all[v]) != NULL)
+		if (opt.vias == NULL || in_list(opt.vias, all[v]))
 			vias[nb_vias++] = all[v];
 	}
 	for (c = 0; c < opt.cycles && nb_vias > 0; c++) {
+		bool link = strcmp(vias[c % nb_vias], "link") == 0;
+
 		opt.remove_via = vias[c % nb_vias];
 		before = port_opackets(standby_port);
-		if (do_remove(primary_port) != 0 ||
-				WAIT_FOR(rte_eth_dev_get_port_by_name(
-					opt.primary, &port) != 0) != 0) {
+		if (do_remove(primary_port) != 0 || (!link &&
+				WAIT_FOR(device_gone(opt.primary)) != 0)) {
 			printf("error=cycle %u: %s removal not completed\n",
 				c, opt.remove_via);
 			ret = -1;
 			break;
 		}
+		/* A late repeat of the request: the device is gone already. */
+		if (strcmp(opt.remove_via, "dev-event2") == 0)
+			rte_dev_event_callback_process(opt.primary,
+				RTE_DEV_EVENT_REMOVE);
 		/* Traffic goes on over the standby meanwhile. */
 		if (WAIT_FOR(port_opackets(standby_port) > before) != 0) {
 			printf("error=cycle %u: no traffic on the standby\n",
@@ -620,7 +763,14 @@ run_cycles(void)
 			break;
 		}
 		t0 = rte_get_timer_cycles();
-		ret = rte_dev_probe(opt.primary_args);
+		if (link) {
+			link_cycles++;
+			before = port_opackets(primary_port);
+			ret = set_carrier(primary_port, true);
+		} else {
+			before = 0;
+			ret = rte_dev_probe(opt.primary_args);
+		}
 		if (ret != 0 || find_port(opt.primary, &primary_port) != 0) {
 			printf("error=cycle %u: cannot plug the primary back "
 				"(%s)\n", c, rte_strerror(-ret));
@@ -628,19 +778,20 @@ run_cycles(void)
 			break;
 		}
 		/* Back when the primary's own counter moves: TX is on it. */
-		if (WAIT_FOR(port_opackets(primary_port) > 0) != 0) {
-			printf("error=cycle %u: primary not re-adopted\n", c);
+		if (WAIT_FOR(port_opackets(primary_port) > before) != 0) {
+			printf("error=cycle %u: primary not back\n", c);
 			ret = -1;
 			break;
 		}
 		readopt[c] = (rte_get_timer_cycles() - t0) * 1000000 / hz;
-		if (!verify_settings(primary_port)) {
+		if (!verify_settings(primary_port) || check_lcores() != 0) {
 			ret = -1;
 			break;
 		}
 		verified++;
 	}
-	printf("cycles=%u\ncycles_verified=%u\n", c, verified);
+	printf("cycles=%u\ncycles_verified=%u\nlink_cycles=%u\n", c, verified,
+		link_cycles);
 	if (verified > 0) {
 		qsort(readopt, verified, sizeof(readopt[0]), cmp_u64);
 		printf("readopt_us_median=%" PRIu64 "\nreadopt_us_max=%"
@@ -680,6 +831,15 @@ carries_tx(const char *name)
 		owned_by_failover(port) && port_opackets(port) > 0;
 }
 
+static uint64_t
+port_opackets_by_name(const char *name)
+{
+	uint16_t port;
+
+	return rte_eth_dev_get_port_by_name(name, &port) == 0 ?
+		port_opackets(port) : 0;
+}
+
 /* Owned by the failover port, kept out: not started, nothing sent. */
 static bool
 held_out(const char *name)
@@ -690,6 +850,197 @@ held_out(const char *name)
 		owned_by_failover(port) &&
 		!rte_eth_devices[port].data->dev_started &&
 		port_opackets(port) == 0;
+}
+
+/*
+ * The application's own control thread, calling control operations on the
+ * failover port while the event thread switches: stats, xstats, MTU,
+ * promiscuous mode, queue stop/start and, every few rounds, port stop and
+ * start around a pause of its lcores. Refusals are fine (net_null has no
+ * queue stop); a crash, a hang or a counter going backwards is not.
+ */
+static pthread_t control_tid;
+static int control_stop;
+static uint64_t control_ops, control_refused;
+
+static void
+control_op(int ret)
+{
+	control_ops++;
+	if (ret != 0)
+		control_refused++;
+}
+
+static void *
+control_main(void *arg)
+{
+	struct rte_eth_xstat xs[64];
+	struct rte_eth_stats st;
+	uint16_t mtu = 1500;
+	unsigned int round;
+
+	RTE_SET_USED(arg);
+	for (round = 0; !__atomic_load_n(&control_stop, __ATOMIC_ACQUIRE);
+			round++) {
+		control_op(rte_eth_stats_get(fo_port, &st));
+		control_op(rte_eth_xstats_get(fo_port, xs, RTE_DIM(xs)) > 0 ?
+			0 : -1);
+		control_op(rte_eth_dev_get_mtu(fo_port, &mtu));
+		control_op(rte_eth_dev_set_mtu(fo_port, mtu));
+		control_op(round & 1 ? rte_eth_promiscuous_disable(fo_port) :
+			rte_eth_promiscuous_enable(fo_port));
+		control_op(rte_eth_dev_tx_queue_stop(fo_port, 0));
+		control_op(rte_eth_dev_tx_queue_start(fo_port, 0));
+		if (round % 8 == 7) {
+			pause_workers();
+			control_op(rte_eth_dev_stop(fo_port));
+			control_op(rte_eth_dev_start(fo_port));
+			resume_workers();
+		}
+		rte_delay_us_sleep(200);
+	}
+	return NULL;
+}
+
+static int
+control_thread(bool on)
+{
+	if (on) {
+		control_stop = 0;
+		return pthread_create(&control_tid, NULL, control_main, NULL);
+	}
+	__atomic_store_n(&control_stop, 1, __ATOMIC_RELEASE);
+	if (pthread_join(control_tid, NULL) != 0)
+		return -1;
+	printf("control_ops=%" PRIu64 "\ncontrol_refused=%" PRIu64 "\n",
+		control_ops, control_refused);
+	return 0;
+}
+
+/* Configure the failover port anew with @p nb_q queues, lcores paused. */
+static int
+reconfigure(uint16_t nb_q)
+{
+	int ret;
+
+	pause_workers();
+	ret = rte_eth_dev_stop(fo_port);
+	if (ret == 0)
+		ret = setup_port(fo_port, nb_q);
+	__atomic_store_n(&nb_active, nb_q, __ATOMIC_RELEASE);
+	resume_workers();
+	return ret;
+}
+
+/* A sub-device port has the failover port's queue counts. */
+static bool
+same_queues(const char *name)
+{
+	uint16_t port;
+
+	return rte_eth_dev_get_port_by_name(name, &port) == 0 &&
+		rte_eth_devices[port].data->nb_rx_queues ==
+			rte_eth_devices[fo_port].data->nb_rx_queues &&
+		rte_eth_devices[port].data->nb_tx_queues ==
+			rte_eth_devices[fo_port].data->nb_tx_queues;
+}
+
+/* Remove the device of @p name by @p via; 0 when the removal was raised. */
+static int
+remove_by_name(const char *via, const char *name)
+{
+	uint16_t port;
+
+	/* By name: the PMD may be releasing the port right now. */
+	if (strcmp(via, "destroy") == 0)
+		return rte_eal_hotplug_remove("vdev", name);
+	if (rte_eth_dev_get_port_by_name(name, &port) != 0)
+		return -ENODEV;
+	opt.remove_via = via;
+	return do_remove(port);
+}
+
+/*
+ * The port of @p name transmits: its counter moves. A port still counted
+ * as carrying TX may be one the PMD is releasing after a late removal.
+ */
+static bool
+transmitting(const char *name)
+{
+	uint64_t before;
+
+	if (!carries_tx(name))
+		return false;
+	before = port_opackets_by_name(name);
+	rte_delay_us_sleep(1000);
+	return port_opackets_by_name(name) > before;
+}
+
+/*
+ * Plug the primary and remove it again at once, @p n times with delays
+ * from 0 to 300 us, so that the removal falls on each stage of the
+ * re-adoption (claimed in NEW, adopted, being brought up, published). A
+ * removal raised before the adoption is not the PMD's to see (the port is
+ * not a sub-device yet); then the device ends up adopted, and is detached.
+ */
+static int
+plug_remove(const char *via, unsigned int n)
+{
+	unsigned int i, adopted = 0, released = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rte_dev_probe(opt.primary_args) != 0) {
+			printf("error=plug-remove %u: cannot plug\n", i);
+			return -1;
+		}
+		rte_delay_us_block((i * 37) % 300);
+		remove_by_name(via, opt.primary);
+		if (WAIT_FOR(device_gone(opt.primary) ||
+				transmitting(opt.primary)) != 0) {
+			printf("error=plug-remove %u: neither gone nor "
+				"adopted\n", i);
+			return -1;
+		}
+		if (!device_gone(opt.primary)) {
+			/*
+			 * Adopted, or still being released after a removal
+			 * seen late: detach it; the PMD may beat us to it.
+			 */
+			adopted++;
+			remove_by_name("destroy", opt.primary);
+			if (WAIT_FOR(device_gone(opt.primary)) != 0) {
+				printf("error=plug-remove %u: not detached\n",
+					i);
+				return -1;
+			}
+		} else {
+			released++;
+		}
+		if (check_lcores() != 0)
+			return -1;
+	}
+	printf("plug_remove_released=%u\nplug_remove_adopted=%u\n", released,
+		adopted);
+	return 0;
+}
+
+/*
+ * The PMD releases the primary after an ethdev RMV (deferred, in the
+ * interrupt thread) while the application detaches the standby, @p us
+ * after the RMV: the two removals meet on the vdev bus's lock.
+ */
+static int
+rmv_then_detach(unsigned int us, const char *other)
+{
+	struct rte_eth_dev_info info;
+	uint16_t port;
+
+	if (rte_eth_dev_get_port_by_name(other, &port) != 0 ||
+			rte_eth_dev_info_get(port, &info) != 0 ||
+			remove_by_name("rmv", opt.primary) != 0)
+		return -1;
+	rte_delay_us_block(us);
+	return rte_dev_remove(info.device);
 }
 
 /*
@@ -713,6 +1064,26 @@ held_out(const char *name)
  *   expect-no-path:drop|hold
  *                        with no sub-device: TX drops and counts, or takes
  *                        nothing so that the application retries
+ *   stop:- / start:-     stop the failover port (lcores paused first), and
+ *                        start it again (lcores resumed)
+ *   close:-              stop and close the failover port (lcores paused
+ *                        for good)
+ *   remove:VIA:NAME      remove a device by one of the removal paths
+ *   expect-owned:NAME    owned by the failover port and started
+ *   expect-gone:NAME     no port and no device of that name any more
+ *   expect-free:NAME     the device has no port, or one nobody owns
+ *   sleep:US             wait, traffic going on
+ *   plug-remove:VIA:N    plug the primary (--primary-args) and remove it at
+ *                        once, N times (removal during the re-adoption)
+ *   rmv-then-detach:US:NAME
+ *                        RMV on the primary, and US later rte_dev_remove()
+ *                        of the device NAME while the PMD releases it
+ *   control-thread:on|off
+ *                        the application's control thread (control_main)
+ *   reconfig:N           N times: detach the primary, plug it back and at
+ *                        once configure the failover port with the other
+ *                        queue count; then the sub-devices must have the
+ *                        failover port's queue counts
  */
 static int
 run_steps(void)
@@ -760,6 +1131,75 @@ run_steps(void)
 		} else if (strncmp(steps[i], "dev-add", alen) == 0) {
 			rte_dev_event_callback_process(arg, RTE_DEV_EVENT_ADD);
 			ok = 1;
+		} else if (strncmp(steps[i], "stop", alen) == 0) {
+			pause_workers();
+			ok = rte_eth_dev_stop(fo_port) == 0;
+		} else if (strncmp(steps[i], "start", alen) == 0) {
+			ok = rte_eth_dev_start(fo_port) == 0;
+			resume_workers();
+		} else if (strncmp(steps[i], "close", alen) == 0) {
+			pause_workers();
+			ok = rte_eth_dev_stop(fo_port) == 0 &&
+				rte_eth_dev_close(fo_port) == 0;
+			fo_closed = 1;
+		} else if (strncmp(steps[i], "remove", alen) == 0) {
+			char via[16];
+			const char *name = strchr(arg, ':');
+
+			ok = name != NULL && (size_t)(name - arg) < sizeof(via);
+			if (ok) {
+				memcpy(via, arg, name - arg);
+				via[name - arg] = '\0';
+				ok = remove_by_name(via, name + 1) == 0;
+			}
+		} else if (strncmp(steps[i], "expect-owned", alen) == 0) {
+			ok = WAIT_FOR(rte_eth_dev_get_port_by_name(arg,
+				&port) == 0 && owned_by_failover(port) &&
+				rte_eth_devices[port].data->dev_started) == 0;
+		} else if (strncmp(steps[i], "expect-gone", alen) == 0) {
+			ok = WAIT_FOR(device_gone(arg)) == 0;
+		} else if (strncmp(steps[i], "expect-free", alen) == 0) {
+			ok = WAIT_FOR(rte_eth_dev_get_port_by_name(arg,
+				&port) != 0 || unowned(port)) == 0;
+		} else if (strncmp(steps[i], "sleep", alen) == 0) {
+			rte_delay_us_sleep(atoi(arg));
+			ok = 1;
+		} else if (strncmp(steps[i], "plug-remove", alen) == 0) {
+			char via[16];
+			const char *n = strchr(arg, ':');
+
+			ok = n != NULL && (size_t)(n - arg) < sizeof(via) &&
+				opt.primary_args != NULL;
+			if (ok) {
+				memcpy(via, arg, n - arg);
+				via[n - arg] = '\0';
+				ok = plug_remove(via, atoi(n + 1)) == 0;
+			}
+		} else if (strncmp(steps[i], "rmv-then-detach", alen) == 0) {
+			const char *name = strchr(arg, ':');
+
+			ok = name != NULL && rmv_then_detach(atoi(arg),
+				name + 1) == 0;
+		} else if (strncmp(steps[i], "control-thread", alen) == 0) {
+			ok = control_thread(strcmp(arg, "on") == 0) == 0;
+		} else if (strncmp(steps[i], "reconfig", alen) == 0) {
+			unsigned int k, n = atoi(arg);
+
+			ok = opt.primary_args != NULL;
+			for (k = 0; ok && k < n; k++) {
+				uint16_t nb_q = k % 2 ? opt.queues : 1;
+
+				ok = remove_by_name("destroy", opt.primary) == 0 &&
+					WAIT_FOR(device_gone(opt.primary)) == 0 &&
+					rte_dev_probe(opt.primary_args) == 0 &&
+					reconfigure(nb_q) == 0 &&
+					WAIT_FOR(carries_tx(opt.primary)) == 0 &&
+					same_queues(opt.primary) &&
+					same_queues(opt.standby) &&
+					check_lcores() == 0;
+				if (!ok)
+					printf("error=reconfig %u failed\n", k);
+			}
 		} else if (strncmp(steps[i], "mtu", alen) == 0) {
 			ok = rte_eth_dev_set_mtu(fo_port, atoi(arg)) == 0;
 		} else if (strncmp(steps[i], "expect-adopted", alen) == 0) {
@@ -815,7 +1255,9 @@ usage(const char *prog)
 		"[--remove-role primary|standby] [--queues N] [--packets N] "
 		"[--remove-at N] [--rate PPS] [--peer-log FILE] "
 		"[--create DEVARGS] [--cycles N --primary-args DEVARGS "
-		"[--settings mtu,mac,macs,promisc,vlan,rss,reta]]\n", prog);
+		"[--settings mtu,mac,macs,promisc,vlan,rss,reta] "
+		"[--vias rmv,dev-event,dev-event2,destroy,link] "
+		"[--control-thread]] [--step ACTION:ARG...]\n", prog);
 }
 
 static int
@@ -840,6 +1282,7 @@ parse_args(int argc, char **argv)
 		{ "vias", required_argument, NULL, 'V' },
 		{ "step", required_argument, NULL, 'T' },
 		{ "readd-at", required_argument, NULL, 'D' },
+		{ "control-thread", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -862,6 +1305,7 @@ parse_args(int argc, char **argv)
 		case 'A': opt.primary_args = optarg; break;
 		case 'V': opt.vias = optarg; break;
 		case 'D': opt.readd_at = strtoull(optarg, NULL, 0); break;
+		case 'K': opt.control_thread = 1; break;
 		case 'T':
 			if (nb_steps == MAX_STEPS) {
 				usage(argv[0]);
@@ -986,7 +1430,15 @@ main(int argc, char **argv)
 	removed_port = strcmp(opt.remove_role, "standby") == 0 ?
 		standby_port : primary_port;
 	if (opt.cycles > 0) {
+		/* The application's control thread, all along the cycles. */
+		if (opt.control_thread && control_thread(true) != 0) {
+			printf("error=no control thread\n");
+			ret = 1;
+			goto out;
+		}
 		ret = run_cycles();
+		if (opt.control_thread)
+			control_thread(false);
 		goto out;
 	}
 	if (nb_steps > 0) {
@@ -1061,6 +1513,8 @@ out:
 	stop_peer = 1;
 	rte_eal_mp_wait_lcore();
 	check_stats();
+	/* Lcores stopped, TX leftovers freed: only the rings hold mbufs. */
+	printf("mbufs_in_use_stopped=%u\n", rte_mempool_in_use_count(pool));
 
 	{
 		uint64_t received = 0, bad_port = 0;
@@ -1114,8 +1568,10 @@ out:
 				printf("%s=%" PRIu64 "\n", names[k], value);
 		}
 	}
-	rte_eth_dev_stop(fo_port);
-	rte_eth_dev_close(fo_port);
+	if (!fo_closed) {
+		rte_eth_dev_stop(fo_port);
+		rte_eth_dev_close(fo_port);
+	}
 	if (peer_port != UINT16_MAX) {
 		rte_eth_dev_stop(peer_port);
 		rte_eth_dev_close(peer_port);

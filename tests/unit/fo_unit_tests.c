@@ -1084,6 +1084,46 @@ test_policy_names(void)
 	CHECK(STREQ(fo_event_name((enum fo_event)-1), "unknown"));
 }
 
+/* --- descriptor limits --- */
+
+static bool
+fo_lim_is(const struct fo_desc_lim *l, uint16_t min, uint16_t max,
+		uint16_t align)
+{
+	return l->nb_min == min && l->nb_max == max && l->nb_align == align;
+}
+
+static void
+test_desc_lim(void)
+{
+	struct fo_desc_lim acc = { 0, UINT16_MAX, 1 };
+	const struct fo_desc_lim virtio = { 32, 32768, 1 };
+	const struct fo_desc_lim vf = { 64, 4096, 32 };
+	const struct fo_desc_lim tiny = { 0, 16, 1 };
+	const struct fo_desc_lim odd = { 0, 4096, 3 };
+	const struct fo_desc_lim unset = { 0, 0, 0 };
+	struct fo_desc_lim saved;
+
+	CHECK(fo_desc_lim_intersect(&acc, &virtio) == 0);
+	CHECK(fo_lim_is(&acc, 32, 32768, 1));
+	CHECK(fo_desc_lim_intersect(&acc, &vf) == 0);
+	CHECK(fo_lim_is(&acc, 64, 4096, 32));
+	/* No ring size both take: refused, nothing changed. */
+	saved = acc;
+	CHECK(fo_desc_lim_intersect(&acc, &tiny) == -ERANGE);
+	CHECK(memcmp(&acc, &saved, sizeof(acc)) == 0);
+	/* Alignments combine by their least common multiple. */
+	CHECK(fo_desc_lim_intersect(&acc, &odd) == 0);
+	CHECK(fo_lim_is(&acc, 96, 4032, 96));
+	/* A driver that says nothing (all zero) limits nothing. */
+	saved = acc;
+	CHECK(fo_desc_lim_intersect(&acc, &unset) == 0);
+	CHECK(memcmp(&acc, &saved, sizeof(acc)) == 0);
+	/* Never a minimum above the maximum, whatever the inputs. */
+	acc = (struct fo_desc_lim){ 100, 50, 1 };
+	CHECK(fo_desc_lim_intersect(&acc, &virtio) == -ERANGE);
+}
+
 /* --- fo_stats --- */
 
 static bool
@@ -1322,6 +1362,51 @@ test_stats_reset(void)
 	fo_stats_init(&f, FO_STATS_MAX + 10);
 	fo_stats_reset(&f);
 	CHECK(f.n == FO_STATS_MAX);
+}
+
+/*
+ * A sub-device that did not reset with the failover port (no op, a failure,
+ * or leaving): its counts from before the reset never come back, whether
+ * it goes on counting, restarts from zero later, or leaves.
+ */
+static void
+test_stats_reset_kept(void)
+{
+	struct fo_stats_fold f;
+	uint64_t p[2] = { 1000, 2000 }, s[2] = { 10, 20 };
+
+	fo_stats_init(&f, 2);
+	fo_stats_update(&f, FO_PRIMARY, p);
+	fo_stats_update(&f, FO_STANDBY, s);
+	CHECK(fo_total0(&f) == 1010);
+
+	/* The standby reset; the primary could not. */
+	fo_stats_reset(&f);
+	fo_stats_keep(&f, FO_PRIMARY, p);
+	CHECK(fo_total0(&f) == 0);
+	s[0] = 3;
+	fo_stats_update(&f, FO_STANDBY, s);
+	p[0] = 1005;
+	fo_stats_update(&f, FO_PRIMARY, p);
+	CHECK(fo_total0(&f) == 8);
+
+	/* The primary restarts from zero: the 5 since the reset stay. */
+	p[0] = 2;
+	fo_stats_update(&f, FO_PRIMARY, p);
+	CHECK(fo_total0(&f) == 10);
+
+	/* A second reset the primary misses, then it leaves. */
+	fo_stats_reset(&f);
+	p[0] = 7;
+	fo_stats_keep(&f, FO_PRIMARY, p);
+	p[0] = 9;
+	fo_stats_update(&f, FO_PRIMARY, p);
+	fo_stats_retire(&f, FO_PRIMARY);
+	CHECK(fo_total0(&f) == 2);
+	/* A new primary counts from its own zero. */
+	p[0] = 4;
+	fo_stats_update(&f, FO_PRIMARY, p);
+	CHECK(fo_total0(&f) == 6);
 }
 
 /*
@@ -2314,6 +2399,8 @@ static const struct {
 	FO_TEST(test_stats_backwards),
 	FO_TEST(test_stats_retire),
 	FO_TEST(test_stats_reset),
+	FO_TEST(test_stats_reset_kept),
+	FO_TEST(test_desc_lim),
 	FO_TEST(test_stats_monotonic_random),
 	FO_TEST(test_journal_init),
 	FO_TEST(test_journal_setters),

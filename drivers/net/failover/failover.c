@@ -27,7 +27,7 @@ fo_set_burst_functions(struct rte_eth_dev *dev)
 	dev->tx_descriptor_status = failover_tx_descriptor_status;
 }
 
-/* Shared with secondary processes, which call stats and xstats ops. */
+/* Shared with secondary processes, which take it in their ops. */
 static void
 fo_mutex_init(pthread_mutex_t *m)
 {
@@ -98,15 +98,8 @@ failover_probe(struct rte_vdev_device *vdev)
 	int ret;
 
 	RTE_BUILD_BUG_ON(FO_DEV_NAME_LEN != RTE_DEV_NAME_MAX_LEN);
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		dev = rte_eth_dev_attach_secondary(name);
-		if (dev == NULL)
-			return -ENODEV;
-		fo_set_burst_functions(dev);
-		dev->device = &vdev->device;
-		rte_eth_dev_probing_finish(dev);
-		return 0;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return fo_secondary_probe(vdev);
 	ret = fo_devargs_parse(rte_vdev_device_args(vdev), &args, err);
 	if (ret != 0) {
 		rte_log(RTE_LOG_ERR, failover_logtype, "%s: invalid arguments: "
@@ -130,9 +123,14 @@ failover_probe(struct rte_vdev_device *vdev)
 	if (ret == 0)
 		ret = fo_intr_register(priv);
 	if (ret != 0) {
+		struct fo_release rel[FO_NB_ROLES];
+		enum fo_role r;
+
 		pthread_mutex_lock(&priv->lock);
-		fo_sub_uninit(priv, true);
+		fo_sub_uninit_locked(priv, true, rel);
 		pthread_mutex_unlock(&priv->lock);
+		FO_FOREACH_ROLE(r)
+			fo_sub_release_finish(priv, &rel[r]);
 		fo_priv_free(dev);
 		return ret;
 	}
@@ -150,10 +148,10 @@ failover_remove(struct rte_vdev_device *vdev)
 	struct rte_eth_dev *dev;
 
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return fo_secondary_remove(dev);
 	if (dev == NULL)
 		return 0;
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return rte_eth_dev_release_port(dev);
 	/* The bus may be walking its list: leave sub-devices' to it. */
 	FO_PRIV(dev)->bus_removing = true;
 	rte_eth_dev_stop(dev->data->port_id);

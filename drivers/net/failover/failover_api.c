@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_pause.h>
 #include <rte_per_lcore.h>
 
@@ -16,7 +17,8 @@ bool
 fo_is_failover(uint16_t port_id)
 {
 	return rte_eth_dev_is_valid_port(port_id) &&
-		rte_eth_devices[port_id].dev_ops == &failover_ops;
+		(rte_eth_devices[port_id].dev_ops == &failover_ops ||
+		 rte_eth_devices[port_id].dev_ops == &failover_secondary_ops);
 }
 
 static struct fo_priv *
@@ -135,6 +137,9 @@ rte_pmd_failover_force_standby(uint16_t port_id, bool on)
 	priv = fo_priv_of(port_id, &ret);
 	if (priv == NULL)
 		return ret;
+	/* The datapath, and its grace period, are the primary's. */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -E_RTE_SECONDARY;
 	pthread_mutex_lock(&priv->lock);
 	if (priv->forced_standby != on) {
 		priv->forced_standby = on;
@@ -158,6 +163,9 @@ rte_pmd_failover_switch_callback_register(uint16_t port_id,
 	priv = fo_priv_of(port_id, &ret);
 	if (priv == NULL)
 		return ret;
+	/* The primary runs it: a secondary's address means nothing there. */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -E_RTE_SECONDARY;
 	if (cb == NULL)
 		return -EINVAL;
 	pthread_mutex_lock(&priv->cb_lock);
@@ -181,6 +189,8 @@ rte_pmd_failover_switch_callback_unregister(uint16_t port_id,
 	priv = fo_priv_of(port_id, &ret);
 	if (priv == NULL)
 		return ret;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -E_RTE_SECONDARY;
 	pthread_mutex_lock(&priv->cb_lock);
 	if (priv->switch_cb != cb || priv->switch_cb_arg != arg) {
 		ret = -ENOENT;

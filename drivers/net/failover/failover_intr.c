@@ -136,16 +136,14 @@ fo_service(void *arg)
 	int ret;
 
 	/*
-	 * Probes are made without the lock: they take the bus's device-list
-	 * lock, which an application's detach holds while our detach hook
-	 * takes ours. The release of a removed sub-device stays under the
-	 * lock: made outside, it raced with a re-plug of the same device
-	 * (the re-plugged port vanished; seen in the cycle tests).
+	 * Probes and removals are made without the lock: they take the bus's
+	 * device-list lock, which an application's detach holds while our
+	 * detach hook takes ours (failover_sub.c, fo_sub_release_begin_locked).
 	 */
 	pthread_mutex_lock(&priv->lock);
 	priv->service_armed = false;
 	FO_FOREACH_ROLE(r) {
-		rel[r].port = FO_PORT_NONE;
+		rel[r].remove = false;
 		if (priv->sub[r].state == FO_SUB_REMOVING)
 			fo_sub_release_begin_locked(priv,
 				&priv->sub[r], &rel[r]);
@@ -170,10 +168,10 @@ fo_service(void *arg)
 		rte_strscpy(once, priv->probe_once, sizeof(once));
 		priv->probe_once[0] = '\0';
 	}
-	FO_FOREACH_ROLE(r)
-		fo_sub_release_finish(priv, &rel[r]);
 	pthread_mutex_unlock(&priv->lock);
 
+	FO_FOREACH_ROLE(r)
+		fo_sub_release_finish(priv, &rel[r]);
 	if (probe[0] != '\0')
 		fo_reprobe(priv, probe);
 	if (once[0] != '\0') {

@@ -86,6 +86,10 @@ fo_dev_configure(struct rte_eth_dev *dev)
 	int ret = 0;
 
 	pthread_mutex_lock(&priv->lock);
+	/* Queues beyond the new numbers were released already. */
+	priv->nb_rxq = dev->data->nb_rx_queues;
+	priv->nb_txq = dev->data->nb_tx_queues;
+	priv->conf = dev->data->dev_conf;
 	FO_FOREACH_ROLE(r) {
 		struct fo_sub *sub = &priv->sub[r];
 
@@ -97,9 +101,9 @@ fo_dev_configure(struct rte_eth_dev *dev)
 		 */
 		if (priv->configured && sub->state < FO_SUB_CONFIGURED)
 			continue;
-		fo_sub_conf(sub->port_id, &dev->data->dev_conf, &conf);
-		ret = rte_eth_dev_configure(sub->port_id, dev->data->nb_rx_queues,
-				dev->data->nb_tx_queues, &conf);
+		fo_sub_conf(sub->port_id, &priv->conf, &conf);
+		ret = rte_eth_dev_configure(sub->port_id, priv->nb_rxq,
+				priv->nb_txq, &conf);
 		if (ret != 0) {
 			FO_LOG(ERR, priv, "configure refused by %s %s (%s)",
 				fo_role_name(r), sub->dev_name,
@@ -116,11 +120,12 @@ fo_dev_configure(struct rte_eth_dev *dev)
 static void
 fo_queue_states(struct rte_eth_dev *dev, uint8_t state)
 {
+	struct fo_priv *priv = FO_PRIV(dev);
 	uint16_t i;
 
-	for (i = 0; i < dev->data->nb_rx_queues; i++)
+	for (i = 0; i < priv->nb_rxq; i++)
 		dev->data->rx_queue_state[i] = state;
-	for (i = 0; i < dev->data->nb_tx_queues; i++)
+	for (i = 0; i < priv->nb_txq; i++)
 		dev->data->tx_queue_state[i] = state;
 }
 
@@ -142,14 +147,14 @@ fo_dev_start(struct rte_eth_dev *dev)
 	 * them, as on the sub-devices, configured with the same flags.
 	 */
 	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		q = dev->data->rx_queues[i];
+	for (i = 0; i < priv->nb_rxq; i++) {
+		q = priv->rxq[i];
 		if (q != NULL && q->rx_conf.rx_deferred_start)
 			dev->data->rx_queue_state[i] =
 				RTE_ETH_QUEUE_STATE_STOPPED;
 	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		q = dev->data->tx_queues[i];
+	for (i = 0; i < priv->nb_txq; i++) {
+		q = priv->txq[i];
 		if (q != NULL && q->tx_conf.tx_deferred_start)
 			dev->data->tx_queue_state[i] =
 				RTE_ETH_QUEUE_STATE_STOPPED;
@@ -226,13 +231,17 @@ fo_dev_stop(struct rte_eth_dev *dev)
 }
 
 static void
-fo_queue_release(struct rte_eth_dev *dev, void **slot)
+fo_queue_release_locked(struct rte_eth_dev *dev, void **slot,
+		struct fo_queue **table)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
 	struct fo_queue *q = *slot;
 
 	if (q == NULL)
 		return;
+	/* Out of our table first: the deferred work no longer sees it. */
+	if (table[q->qid] == q)
+		table[q->qid] = NULL;
 	/* Counters outlive the queue: they never go backwards. */
 	priv->tx_drops_base += q->drops;
 	priv->standby_tx_base += q->standby_tx;
@@ -240,22 +249,33 @@ fo_queue_release(struct rte_eth_dev *dev, void **slot)
 	*slot = NULL;
 }
 
+/* ethdev releases queues itself when reconfiguring: take the lock. */
 static void
 fo_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	fo_queue_release(dev, &dev->data->rx_queues[qid]);
+	struct fo_priv *priv = FO_PRIV(dev);
+
+	pthread_mutex_lock(&priv->lock);
+	fo_queue_release_locked(dev, &dev->data->rx_queues[qid], priv->rxq);
+	pthread_mutex_unlock(&priv->lock);
 }
 
 static void
 fo_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	fo_queue_release(dev, &dev->data->tx_queues[qid]);
+	struct fo_priv *priv = FO_PRIV(dev);
+
+	pthread_mutex_lock(&priv->lock);
+	fo_queue_release_locked(dev, &dev->data->tx_queues[qid], priv->txq);
+	pthread_mutex_unlock(&priv->lock);
 }
 
 static int
 fo_dev_close(struct rte_eth_dev *dev)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
+	struct fo_release rel[FO_NB_ROLES];
+	enum fo_role r;
 	uint16_t i;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
@@ -265,12 +285,18 @@ fo_dev_close(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&priv->lock);
 	if (priv->started)
 		fo_dev_stop_locked(dev);
-	fo_sub_uninit(priv, false);
+	fo_sub_uninit_locked(priv, false, rel);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
-		fo_rx_queue_release(dev, i);
+		fo_queue_release_locked(dev, &dev->data->rx_queues[i],
+			priv->rxq);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
-		fo_tx_queue_release(dev, i);
+		fo_queue_release_locked(dev, &dev->data->tx_queues[i],
+			priv->txq);
+	priv->nb_rxq = 0;
+	priv->nb_txq = 0;
 	pthread_mutex_unlock(&priv->lock);
+	FO_FOREACH_ROLE(r)
+		fo_sub_release_finish(priv, &rel[r]);
 	rte_eth_dev_owner_delete(priv->owner.id);
 	pthread_mutex_destroy(&priv->lock);
 	pthread_mutex_destroy(&priv->cb_lock);
@@ -307,6 +333,18 @@ fo_dev_reset(struct rte_eth_dev *dev)
 	fo_journal_init(&priv->journal);
 	pthread_mutex_unlock(&priv->lock);
 	return ret;
+}
+
+/*
+ * The primary keeps the link in the shared port data up to date; a
+ * secondary reading it must not republish paths or arm alarms.
+ */
+static int
+fo_secondary_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(wait_to_complete);
+	return -1;
 }
 
 static int
@@ -483,12 +521,17 @@ fo_set_mac(uint16_t port, const void *arg)
 {
 	struct rte_ether_addr cur;
 
+	int ret;
+
 	/* Untrusted VFs refuse any set, even of the address they have. */
-	if (rte_eth_macaddr_get(port, &cur) == 0 &&
-			rte_is_same_ether_addr(&cur, arg))
+	if (rte_eth_macaddr_get(port, &cur) != 0)
+		memset(&cur, 0xff, sizeof(cur));
+	if (rte_is_same_ether_addr(&cur, arg))
 		return 0;
-	return rte_eth_dev_default_mac_addr_set(port,
+	ret = rte_eth_dev_default_mac_addr_set(port,
 		(struct rte_ether_addr *)(uintptr_t)arg);
+	/* A device without an address (net_ring) has none to change. */
+	return ret == -ENOTSUP && rte_is_zero_ether_addr(&cur) ? 0 : ret;
 }
 
 static int
@@ -886,15 +929,14 @@ fo_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
  * lcores own those cache lines: they are only read here.
  */
 uint64_t
-fo_queue_sum_locked(struct fo_priv *priv, size_t offset)
+fo_queue_sum_locked(const struct rte_eth_dev_data *data, size_t offset)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	uint64_t sum = 0;
 	struct fo_queue *q;
 	uint16_t i;
 
-	for (i = 0; i < data->nb_tx_queues; i++) {
-		q = data->tx_queues[i];
+	for (i = 0; i < priv->nb_txq; i++) {
+		q = priv->txq[i];
 		if (q != NULL)
 			sum += __atomic_load_n((uint64_t *)((char *)q + offset),
 				__ATOMIC_RELAXED);
@@ -904,10 +946,10 @@ fo_queue_sum_locked(struct fo_priv *priv, size_t offset)
 
 /* Packets dropped for want of a path, ever, on this port. */
 static uint64_t
-fo_tx_drops_locked(struct fo_priv *priv)
+fo_tx_drops_locked(struct rte_eth_dev *dev)
 {
-	return priv->tx_drops_base +
-		fo_queue_sum_locked(priv, offsetof(struct fo_queue, drops));
+	return FO_PRIV(dev)->tx_drops_base +
+		fo_queue_sum_locked(dev->data, offsetof(struct fo_queue, drops));
 }
 
 static int
@@ -922,30 +964,60 @@ fo_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 			fo_sub_stats_read_locked(priv, &priv->sub[r]);
 	}
 	fo_stats_total(&priv->stats, (uint64_t *)stats);
-	stats->oerrors += fo_tx_drops_locked(priv) - priv->tx_drops_reset;
+	stats->oerrors += fo_tx_drops_locked(dev) - priv->tx_drops_reset;
 	pthread_mutex_unlock(&priv->lock);
 	return 0;
 }
 
+/*
+ * Every present sub-device is asked to reset; one that does not (no op,
+ * a failure, or one being released after a removal, which is not touched)
+ * is read instead, and counts from that reading: the failover counters
+ * restart at zero either way, and the reset never fails for it.
+ */
 static int
 fo_dev_stats_reset(struct rte_eth_dev *dev)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
+	uint64_t now[FO_NB_ROLES][FO_STATS_MAX];
+	struct rte_eth_stats st;
+	bool keep[FO_NB_ROLES];
+	struct fo_sub *sub;
 	enum fo_role r;
+	int ret;
 
 	pthread_mutex_lock(&priv->lock);
 	FO_FOREACH_ROLE(r) {
-		if (priv->sub[r].state >= FO_SUB_OWNED)
-			rte_eth_stats_reset(priv->sub[r].port_id);
+		sub = &priv->sub[r];
+		keep[r] = false;
+		if (sub->state == FO_SUB_ABSENT || sub->port_id == FO_PORT_NONE)
+			continue;
+		ret = sub->state == FO_SUB_REMOVING ? -ENODEV :
+			fo_sub_port_stats_reset(sub->port_id);
+		if (ret == 0)
+			continue;
+		keep[r] = true;
+		/* Unreadable: it stands where it was last read. */
+		if (fo_sub_port_stats_get(sub->port_id, &st) == 0)
+			memcpy(now[r], &st, sizeof(st));
+		else
+			memcpy(now[r], priv->stats.last[r], sizeof(now[r]));
+		FO_LOG(DEBUG, priv, "%s %s kept its counters (%s)",
+			fo_role_name(r), sub->dev_name, rte_strerror(-ret));
 	}
 	fo_stats_reset(&priv->stats);
+	FO_FOREACH_ROLE(r) {
+		if (keep[r])
+			fo_stats_keep(&priv->stats, r, now[r]);
+	}
 	/*
 	 * Queue drop counters belong to the lcores: remember where they
 	 * stand instead of writing to their cache lines.
 	 */
-	priv->tx_drops_reset = fo_tx_drops_locked(priv);
+	priv->tx_drops_reset = fo_tx_drops_locked(dev);
 	priv->standby_tx_reset = priv->standby_tx_base +
-		fo_queue_sum_locked(priv, offsetof(struct fo_queue, standby_tx));
+		fo_queue_sum_locked(dev->data,
+			offsetof(struct fo_queue, standby_tx));
 	pthread_mutex_unlock(&priv->lock);
 	return 0;
 }
@@ -964,12 +1036,22 @@ fo_min32(uint32_t *a, uint32_t b)
 		*a = b;
 }
 
+/*
+ * Narrow @p a to the rings @p b takes too. Limits that leave no ring size
+ * (adoption refuses such a pair: fo_sub_desc_lim_check_locked()) are
+ * skipped rather than reported with a minimum above the maximum.
+ */
 static void
 fo_desc_lim(struct rte_eth_desc_lim *a, const struct rte_eth_desc_lim *b)
 {
-	fo_min16(&a->nb_max, b->nb_max);
-	a->nb_min = RTE_MAX(a->nb_min, b->nb_min);
-	a->nb_align = RTE_MAX(a->nb_align, b->nb_align);
+	struct fo_desc_lim acc = { a->nb_min, a->nb_max, a->nb_align };
+	const struct fo_desc_lim lim = { b->nb_min, b->nb_max, b->nb_align };
+
+	if (fo_desc_lim_intersect(&acc, &lim) == 0) {
+		a->nb_min = acc.nb_min;
+		a->nb_max = acc.nb_max;
+		a->nb_align = acc.nb_align;
+	}
 	fo_min16(&a->nb_seg_max, b->nb_seg_max);
 	fo_min16(&a->nb_mtu_seg_max, b->nb_mtu_seg_max);
 }
@@ -1003,6 +1085,7 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->hash_key_size = UINT8_MAX;
 	info->reta_size = UINT16_MAX;
 	info->rx_desc_lim.nb_max = UINT16_MAX;
+	info->rx_desc_lim.nb_align = 1;
 	info->rx_desc_lim.nb_seg_max = UINT16_MAX;
 	info->rx_desc_lim.nb_mtu_seg_max = UINT16_MAX;
 	info->tx_desc_lim = info->rx_desc_lim;
@@ -1180,13 +1263,14 @@ fo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 			break;
 		}
 	}
-	pthread_mutex_unlock(&priv->lock);
-	if (ret != 0) {
-		rte_free(q);
-		return ret;
+	if (ret == 0) {
+		dev->data->rx_queues[qid] = q;
+		priv->rxq[qid] = q;
 	}
-	dev->data->rx_queues[qid] = q;
-	return 0;
+	pthread_mutex_unlock(&priv->lock);
+	if (ret != 0)
+		rte_free(q);
+	return ret;
 }
 
 static int
@@ -1215,13 +1299,14 @@ fo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 			break;
 		}
 	}
-	pthread_mutex_unlock(&priv->lock);
-	if (ret != 0) {
-		rte_free(q);
-		return ret;
+	if (ret == 0) {
+		dev->data->tx_queues[qid] = q;
+		priv->txq[qid] = q;
 	}
-	dev->data->tx_queues[qid] = q;
-	return 0;
+	pthread_mutex_unlock(&priv->lock);
+	if (ret != 0)
+		rte_free(q);
+	return ret;
 }
 
 const struct eth_dev_ops failover_ops = {
@@ -1266,5 +1351,22 @@ const struct eth_dev_ops failover_ops = {
 	.get_module_info = fo_get_module_info,
 	.get_module_eeprom = fo_get_module_eeprom,
 	.get_reg = fo_get_reg,
+	.eth_dev_priv_dump = fo_priv_dump,
+};
+
+/*
+ * A secondary process reads what the primary keeps in shared memory and
+ * may reset counters; what changes sub-devices or the datapath is the
+ * primary's alone (ethdev answers -ENOTSUP). See failover_mp.c.
+ */
+const struct eth_dev_ops failover_secondary_ops = {
+	.dev_close = fo_dev_close,
+	.link_update = fo_secondary_link_update,
+	.stats_get = fo_dev_stats_get,
+	.stats_reset = fo_dev_stats_reset,
+	.dev_infos_get = fo_dev_infos_get,
+	.xstats_get = fo_xstats_get,
+	.xstats_get_names = fo_xstats_get_names,
+	.xstats_reset = fo_xstats_reset,
 	.eth_dev_priv_dump = fo_priv_dump,
 };

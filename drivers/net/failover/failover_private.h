@@ -66,9 +66,10 @@ union fo_path {
 
 /*
  * One RX or TX queue of the failover port. Each queue has its own cache
- * line: the lcore owning the queue writes seq (and turn, drops) on every
- * burst; the control thread writes path only when paths change and reads
- * seq only while waiting out a grace period.
+ * line, the only one a burst touches: the lcore owning the queue writes
+ * seq (and drops, standby_tx) on every burst; the control thread writes
+ * path only when paths change and reads seq only while waiting out a grace
+ * period.
  *
  * Grace-period contract (QSBR inside the PMD):
  *  - A burst makes seq odd on entry and even on exit, with plain stores,
@@ -81,9 +82,8 @@ union fo_path {
  *  - Bursts never take a lock or do an atomic read-modify-write.
  */
 struct fo_queue {
+	/* Also tells RX which sub-device to poll first (bit 1). */
 	uint32_t seq;
-	/* RX: which sub-device is polled first; alternates against starvation. */
-	uint8_t turn;
 	uint16_t qid;
 	/* The failover port, written to mbuf->port on RX. */
 	uint16_t port_id;
@@ -162,7 +162,14 @@ struct fo_history {
 	char text[FO_HISTORY_LEN];
 };
 
+/*
+ * In the port's shared private data, which secondary processes map too.
+ * Pointers to process-local things (dev, the shadows' drivers, the switch
+ * callback) are the primary's own: only failover_secondary_ops and what
+ * they call run in a secondary, and they read none of them.
+ */
 struct fo_priv {
+	/* The primary's rte_eth_dev: secondaries have their own. */
 	struct rte_eth_dev *dev;
 	char name[RTE_DEV_NAME_MAX_LEN];
 	/*
@@ -245,35 +252,56 @@ struct fo_priv {
 	struct fo_history history[FO_HISTORY];
 	unsigned int history_next;
 	bool use_membarrier;
+	/*
+	 * The queues, their numbers and the configuration as our own ops last
+	 * saw them, under the lock. ethdev's configure and queue setup change
+	 * data->nb_*_queues, reallocate data->*_queues and free queues before
+	 * calling us, without our lock: the deferred work (publication,
+	 * bring-up of a returning sub-device) reads these instead.
+	 */
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	struct rte_eth_conf conf;
+	struct fo_queue *rxq[RTE_MAX_QUEUES_PER_PORT];
+	struct fo_queue *txq[RTE_MAX_QUEUES_PER_PORT];
 };
+
+/* RX queues first, then TX queues: @p i below nb_rxq + nb_txq. */
+static inline struct fo_queue *
+fo_queue_at_locked(const struct fo_priv *priv, unsigned int i)
+{
+	return i < priv->nb_rxq ? priv->rxq[i] : priv->txq[i - priv->nb_rxq];
+}
 
 #define FO_PRIV(dev) ((struct fo_priv *)(dev)->data->dev_private)
 
 #define FO_FOREACH_ROLE(r) for ((r) = FO_PRIMARY; (r) < FO_NB_ROLES; (r)++)
 
 extern const struct eth_dev_ops failover_ops;
+/* What a secondary process may do (failover_mp.c). */
+extern const struct eth_dev_ops failover_secondary_ops;
 
 /* failover_sub.c: finding, adopting and releasing sub-devices. */
 int fo_sub_init(struct fo_priv *priv);
-void fo_sub_uninit(struct fo_priv *priv, bool give_back);
 int fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role,
 		uint16_t port_id);
 bool fo_sub_claim(struct fo_priv *priv, uint16_t port_id);
 void fo_sub_adopt_claimed_locked(struct fo_priv *priv);
 int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);
 
-/* A release split around the lock: what to stop, close and remove. */
+/* A release split around the lock: the device to remove after it. */
 struct fo_release {
-	uint16_t port;
-	struct rte_device *rdev;
 	bool remove;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	char bus[32];
 };
 void fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		struct fo_release *rel);
 void fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel);
+void fo_sub_uninit_locked(struct fo_priv *priv, bool give_back,
+		struct fo_release rel[FO_NB_ROLES]);
 void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 		struct rte_eth_conf *out);
-void fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub);
 void fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub);
 enum fo_role fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id);
 
@@ -306,7 +334,14 @@ void fo_handle_put(uint16_t port_id);
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);
-uint64_t fo_queue_sum_locked(struct fo_priv *priv, size_t offset);
+uint64_t fo_queue_sum_locked(const struct rte_eth_dev_data *data,
+		size_t offset);
+
+/* failover_mp.c: secondary processes. */
+int fo_secondary_probe(struct rte_vdev_device *vdev);
+int fo_secondary_remove(struct rte_eth_dev *dev);
+int fo_sub_port_stats_get(uint16_t port, struct rte_eth_stats *stats);
+int fo_sub_port_stats_reset(uint16_t port);
 
 /* failover_api.c: the public API, switchover notice, history. */
 bool fo_is_failover(uint16_t port_id);

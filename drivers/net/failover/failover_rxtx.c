@@ -16,71 +16,116 @@
  * Entering and leaving a burst are plain stores: the writer's membarrier()
  * supplies the full fence that the reader side leaves out. The signal fences
  * only keep the compiler from moving the path load out of the odd window.
+ * Only the queue's lcore writes seq, so the value read on entry serves for
+ * both stores.
  */
 static __rte_always_inline void
-fo_qsbr_enter(struct fo_queue *q)
+fo_qsbr_enter(struct fo_queue *q, uint32_t seq)
 {
-	__atomic_store_n(&q->seq, q->seq + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 static __rte_always_inline void
-fo_qsbr_leave(struct fo_queue *q)
+fo_qsbr_leave(struct fo_queue *q, uint32_t seq)
 {
-	__atomic_store_n(&q->seq, q->seq + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+/* Must be a power of 2. */
+#define FO_RX_SECOND_FIRST 8
+
+/*
+ * Stamp the failover port on what the sub-devices returned. Four mbufs a
+ * step with the port held in a register: under three instructions a
+ * packet instead of five, and no branch but the loop's.
+ */
+static __rte_always_inline void
+fo_rx_port_set(struct rte_mbuf **pkts, uint16_t nb, uint16_t port)
+{
+	struct rte_mbuf **end4 = pkts + (nb & ~3u);
+	struct rte_mbuf **end = pkts + nb;
+
+	for (; pkts != end4; pkts += 4) {
+		pkts[0]->port = port;
+		pkts[1]->port = port;
+		pkts[2]->port = port;
+		pkts[3]->port = port;
+	}
+	for (; pkts != end; pkts++)
+		pkts[0]->port = port;
 }
 
 uint16_t
 failover_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fo_queue *q = queue;
+	uint32_t seq = q->seq;
 	union fo_path path;
-	uint16_t nb = 0;
-	uint16_t i;
+	uint16_t first, second;
+	uint16_t nb;
 
-	fo_qsbr_enter(q);
+	fo_qsbr_enter(q, seq);
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
-	if (path.nb_rx == 2) {
-		unsigned int first = q->turn;
-
-		q->turn = first ^ 1;
-		nb = rte_eth_rx_burst(path.rx[first], q->qid, pkts, n);
+	if (likely(path.nb_rx == 2)) {
+		/*
+		 * The primary (rx[0] when polled) goes first, but on one burst
+		 * in FO_RX_SECOND_FIRST (seq grows by 2 a burst): a primary
+		 * that fills every burst would otherwise starve the standby.
+		 * When the first fills the burst, the second is not polled.
+		 */
+		first = path.rx[0];
+		second = path.rx[1];
+		if (unlikely(((seq >> 1) & (FO_RX_SECOND_FIRST - 1)) == 0)) {
+			first = path.rx[1];
+			second = path.rx[0];
+		}
+		nb = rte_eth_rx_burst(first, q->qid, pkts, n);
 		if (nb < n)
-			nb += rte_eth_rx_burst(path.rx[first ^ 1], q->qid,
-					pkts + nb, n - nb);
+			nb += rte_eth_rx_burst(second, q->qid, pkts + nb,
+					n - nb);
 	} else if (path.nb_rx == 1) {
 		nb = rte_eth_rx_burst(path.rx[0], q->qid, pkts, n);
+	} else {
+		nb = 0;
 	}
-	fo_qsbr_leave(q);
-
-	for (i = 0; i < nb; i++)
-		pkts[i]->port = q->port_id;
+	fo_qsbr_leave(q, seq);
+	fo_rx_port_set(pkts, nb, q->port_id);
 	return nb;
+}
+
+/* No TX path: hold or drop (and count), as the devargs say. */
+static __rte_noinline uint16_t
+fo_tx_no_path(struct fo_queue *q, union fo_path path,
+		struct rte_mbuf **pkts, uint16_t n)
+{
+	/* The application asked to keep its packets. */
+	if (path.flags & FO_PATH_HOLD)
+		return 0;
+	/* Drop and count, as Linux net_failover does. */
+	rte_pktmbuf_free_bulk(pkts, n);
+	q->drops += n;
+	return n;
 }
 
 uint16_t
 failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fo_queue *q = queue;
+	uint32_t seq = q->seq;
 	union fo_path path;
 	uint16_t nb;
 
-	fo_qsbr_enter(q);
+	fo_qsbr_enter(q, seq);
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
 	if (likely(path.tx != FO_PORT_NONE)) {
 		nb = rte_eth_tx_burst(path.tx, q->qid, pkts, n);
 		if (unlikely(path.flags & FO_PATH_STANDBY_WITH_PRIMARY))
 			q->standby_tx += nb;
-	} else if (path.flags & FO_PATH_HOLD) {
-		/* No path, and the application asked to keep its packets. */
-		nb = 0;
 	} else {
-		/* No path: drop and count, as Linux net_failover does. */
-		rte_pktmbuf_free_bulk(pkts, n);
-		q->drops += n;
-		nb = n;
+		nb = fo_tx_no_path(q, path, pkts, n);
 	}
-	fo_qsbr_leave(q);
+	fo_qsbr_leave(q, seq);
 	return nb;
 }
 
@@ -110,14 +155,15 @@ uint16_t
 failover_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fo_queue *q = queue;
+	uint32_t seq = q->seq;
 	union fo_path path;
 	uint16_t nb = n;
 
-	fo_qsbr_enter(q);
+	fo_qsbr_enter(q, seq);
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
 	if (path.tx != FO_PORT_NONE)
 		nb = rte_eth_tx_prepare(path.tx, q->qid, pkts, n);
-	fo_qsbr_leave(q);
+	fo_qsbr_leave(q, seq);
 	return nb;
 }
 
@@ -196,12 +242,11 @@ fo_datapath_init(struct fo_priv *priv)
 static void
 fo_datapath_sync(struct fo_priv *priv)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
-	uint16_t nb_q = data->nb_rx_queues + data->nb_tx_queues;
+	unsigned int nb_q = priv->nb_rxq + priv->nb_txq;
 	uint32_t snap[2 * RTE_MAX_QUEUES_PER_PORT];
 	uint64_t deadline;
 	struct fo_queue *q;
-	uint16_t i;
+	unsigned int i;
 
 	if (priv->use_membarrier)
 		fo_membarrier();
@@ -211,8 +256,7 @@ fo_datapath_sync(struct fo_priv *priv)
 		rte_pause();
 
 	for (i = 0; i < nb_q; i++) {
-		q = i < data->nb_rx_queues ? data->rx_queues[i] :
-			data->tx_queues[i - data->nb_rx_queues];
+		q = fo_queue_at_locked(priv, i);
 		snap[i] = q == NULL ? 0 :
 			__atomic_load_n(&q->seq, __ATOMIC_ACQUIRE);
 	}
@@ -224,8 +268,7 @@ fo_datapath_sync(struct fo_priv *priv)
 	 */
 	deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
 	for (i = 0; i < nb_q; i++) {
-		q = i < data->nb_rx_queues ? data->rx_queues[i] :
-			data->tx_queues[i - data->nb_rx_queues];
+		q = fo_queue_at_locked(priv, i);
 		if (q == NULL)
 			continue;
 		if (priv->use_membarrier) {
@@ -335,14 +378,13 @@ fo_path_has(const union fo_path *p, uint16_t port)
 bool
 fo_datapath_publish_locked(struct fo_priv *priv)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	union fo_path path, old = { .word = 0 };
 	struct rte_eth_link link;
 	enum fo_role tx_role;
 	bool need_sync = false;
 	uint64_t next_tsc;
 	struct fo_queue *q;
-	uint16_t i, j;
+	unsigned int i, j;
 
 	path = fo_path_compute(priv, &tx_role, &next_tsc);
 	if (tx_role != priv->tx_role) {
@@ -351,9 +393,8 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 			rte_get_timer_hz() * priv->args.drain_ms / 1000;
 		path = fo_path_compute(priv, &tx_role, &next_tsc);
 	}
-	for (i = 0; i < data->nb_rx_queues + data->nb_tx_queues; i++) {
-		q = i < data->nb_rx_queues ? data->rx_queues[i] :
-			data->tx_queues[i - data->nb_rx_queues];
+	for (i = 0; i < (unsigned int)priv->nb_rxq + priv->nb_txq; i++) {
+		q = fo_queue_at_locked(priv, i);
 		if (q == NULL)
 			continue;
 		old.word = q->path.word;

@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include <rte_bus.h>
 #include <rte_dev.h>
+#include <bus_driver.h>
 #include <rte_cycles.h>
 #include <rte_devargs.h>
 #include <rte_pci.h>
@@ -71,9 +73,36 @@ fo_mac(struct fo_priv *priv)
 }
 
 /*
- * Apply the MAC rule to a candidate: the standby defines the failover MAC
- * unless mac= did; a named sub-device with another MAC is set to the
- * failover MAC, and refused if it will not take it.
+ * A standby without a MAC address (all zeros, as net_ring's) defines no
+ * failover MAC: the primary's is taken instead, and given to the standby.
+ * A standby that cannot take it keeps none: it has no address of its own
+ * to filter with, so it is kept, and said once.
+ */
+static void
+fo_sub_learn_mac_locked(struct fo_priv *priv, const struct rte_ether_addr *mac)
+{
+	struct fo_sub *standby = &priv->sub[FO_STANDBY];
+	char have[RTE_ETHER_ADDR_FMT_SIZE];
+	int ret;
+
+	rte_ether_addr_copy(mac, fo_mac(priv));
+	rte_ether_format_addr(have, sizeof(have), mac);
+	ret = rte_eth_dev_default_mac_addr_set(standby->port_id, fo_mac(priv));
+	if (ret == 0) {
+		FO_LOG(INFO, priv, "standby %s had no MAC address: it takes "
+			"the primary's, %s", standby->dev_name, have);
+		return;
+	}
+	FO_LOG(WARNING, priv, "standby %s has no MAC address and cannot take "
+		"the primary's, %s (%s): it keeps none", standby->dev_name,
+		have, rte_strerror(-ret));
+}
+
+/*
+ * Apply the MAC rule to a candidate: the failover MAC is mac=, else the
+ * standby's, else (a standby without one) the primary's. A named
+ * sub-device with another MAC is set to the failover MAC, and refused if
+ * it will not take it.
  */
 static int
 fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
@@ -88,11 +117,15 @@ fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
 		return ret;
 	if (rte_is_zero_ether_addr(fo_mac(priv))) {
 		/*
-		 * Only the standby (or mac=) defines the failover MAC: a named
-		 * primary seen first is checked when the standby arrives.
+		 * A named primary seen before the standby is checked when the
+		 * standby arrives; one seen after a standby without a MAC
+		 * gives the failover port its MAC.
 		 */
 		if (role == FO_STANDBY)
 			rte_ether_addr_copy(&mac, fo_mac(priv));
+		else if (priv->sub[FO_STANDBY].state >= FO_SUB_OWNED &&
+				!rte_is_zero_ether_addr(&mac))
+			fo_sub_learn_mac_locked(priv, &mac);
 		return 0;
 	}
 	if (rte_is_same_ether_addr(&mac, fo_mac(priv)))
@@ -107,6 +140,46 @@ fo_sub_mac_check_locked(struct fo_priv *priv, enum fo_role role,
 		rte_eth_devices[port_id].data->name, have, want,
 		rte_strerror(-ret));
 	return FO_ERR_MAC_REFUSED;
+}
+
+/*
+ * A candidate whose descriptor limits leave no ring size in common with
+ * the other role's profile could never take the failover port's queues
+ * with it: refused, rather than reporting a minimum above the maximum.
+ */
+static int
+fo_sub_desc_lim_check_locked(struct fo_priv *priv, enum fo_role role,
+		const char *name, const struct rte_eth_dev_info *info)
+{
+	enum fo_role o = role == FO_PRIMARY ? FO_STANDBY : FO_PRIMARY;
+	const struct fo_sub *other = &priv->sub[o];
+	const struct rte_eth_desc_lim *mine[2], *theirs[2];
+	struct fo_desc_lim acc, lim;
+	unsigned int d;
+
+	if (!other->info_valid)
+		return 0;
+	mine[0] = &info->rx_desc_lim;
+	mine[1] = &info->tx_desc_lim;
+	theirs[0] = &other->info.rx_desc_lim;
+	theirs[1] = &other->info.tx_desc_lim;
+	for (d = 0; d < 2; d++) {
+		acc = (struct fo_desc_lim){ mine[d]->nb_min, mine[d]->nb_max,
+			mine[d]->nb_align };
+		lim = (struct fo_desc_lim){ theirs[d]->nb_min,
+			theirs[d]->nb_max, theirs[d]->nb_align };
+		if (fo_desc_lim_intersect(&acc, &lim) == 0)
+			continue;
+		FO_LOG(ERR, priv, "%s %s refused: its %s descriptor limits "
+			"%u..%u (align %u) leave no ring size in common with "
+			"the %s's %u..%u (align %u)", fo_role_name(role), name,
+			d == 0 ? "RX" : "TX", mine[d]->nb_min, mine[d]->nb_max,
+			mine[d]->nb_align, fo_role_name(o),
+			theirs[d]->nb_min, theirs[d]->nb_max,
+			theirs[d]->nb_align);
+		return -ERANGE;
+	}
+	return 0;
 }
 
 /*
@@ -172,6 +245,9 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 			fo_role_name(role), name, rte_strerror(-ret));
 		return ret;
 	}
+	ret = fo_sub_desc_lim_check_locked(priv, role, name, &info);
+	if (ret != 0)
+		return ret;
 	ret = fo_sub_mac_check_locked(priv, role, port_id);
 	if (ret != 0)
 		return ret;
@@ -396,6 +472,13 @@ fo_sub_init(struct fo_priv *priv)
 	ret = fo_sub_find_locked(priv, FO_STANDBY, &priv->args.standby);
 	if (ret != 0)
 		return ret;
+	/* Nothing else could give the failover port a MAC: say so now. */
+	if (priv->args.primary.name[0] == '\0' &&
+			priv->sub[FO_STANDBY].state >= FO_SUB_OWNED &&
+			rte_is_zero_ether_addr(fo_mac(priv)))
+		FO_LOG(WARNING, priv, "standby %s has no MAC address and no "
+			"mac= is given: no port can be recognised as the primary "
+			"by its MAC", priv->sub[FO_STANDBY].dev_name);
 	if (priv->args.primary.name[0] != '\0') {
 		ret = fo_sub_find_locked(priv, FO_PRIMARY, &priv->args.primary);
 		/* A refused primary leaves the port running on the standby. */
@@ -422,7 +505,7 @@ fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub)
 	RTE_BUILD_BUG_ON(sizeof(st) % sizeof(uint64_t) != 0 ||
 		sizeof(st) / sizeof(uint64_t) > FO_STATS_MAX);
 	if (sub->port_id == FO_PORT_NONE ||
-			rte_eth_stats_get(sub->port_id, &st) != 0)
+			fo_sub_port_stats_get(sub->port_id, &st) != 0)
 		return;
 	fo_stats_update(&priv->stats, sub->role, (const uint64_t *)&st);
 	/* ipackets .. rx_nombuf: the first eight, last known, for xstats. */
@@ -461,12 +544,17 @@ fo_j_mac(void *ctx, const struct fo_mac *mac)
 	uint16_t port = *(uint16_t *)ctx;
 	struct rte_ether_addr cur;
 
+	int ret;
+
 	/* Untrusted VFs refuse any set, even of the address they have. */
-	if (rte_eth_macaddr_get(port, &cur) == 0 &&
-			memcmp(cur.addr_bytes, mac->b, RTE_ETHER_ADDR_LEN) == 0)
+	if (rte_eth_macaddr_get(port, &cur) != 0)
+		memset(&cur, 0xff, sizeof(cur));
+	if (memcmp(cur.addr_bytes, mac->b, RTE_ETHER_ADDR_LEN) == 0)
 		return 0;
-	return rte_eth_dev_default_mac_addr_set(port,
+	ret = rte_eth_dev_default_mac_addr_set(port,
 		(struct rte_ether_addr *)(uintptr_t)mac->b);
+	/* A device without an address (net_ring) has none to change. */
+	return ret == -ENOTSUP && rte_is_zero_ether_addr(&cur) ? 0 : ret;
 }
 
 static int
@@ -570,23 +658,22 @@ static const struct fo_journal_ops fo_journal_ethdev = {
 static int
 fo_sub_queues_setup(struct fo_priv *priv, uint16_t port, const char **step)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	int socket = rte_eth_dev_socket_id(port);
 	struct fo_queue *q;
 	uint16_t i;
 	int ret = 0;
 
-	for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
+	for (i = 0; ret == 0 && i < priv->nb_rxq; i++) {
 		*step = "rx queue setup";
-		q = data->rx_queues[i];
+		q = priv->rxq[i];
 		if (q != NULL)
 			ret = rte_eth_rx_queue_setup(port, i, q->nb_desc,
 				socket >= 0 ? (unsigned int)socket :
 				q->socket_id, &q->rx_conf, q->mp);
 	}
-	for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
+	for (i = 0; ret == 0 && i < priv->nb_txq; i++) {
 		*step = "tx queue setup";
-		q = data->tx_queues[i];
+		q = priv->txq[i];
 		if (q != NULL)
 			ret = rte_eth_tx_queue_setup(port, i, q->nb_desc,
 				socket >= 0 ? (unsigned int)socket :
@@ -609,15 +696,15 @@ fo_sub_queue_states(struct fo_priv *priv, uint16_t port, const char **step)
 	 * The newcomer's queues as the failover port's are now: stopped ones
 	 * stopped, and deferred-start ones the application started, started.
 	 */
-	for (i = 0; ret == 0 && i < data->nb_rx_queues; i++) {
-		q = data->rx_queues[i];
+	for (i = 0; ret == 0 && i < priv->nb_rxq; i++) {
+		q = priv->rxq[i];
 		if (data->rx_queue_state[i] == RTE_ETH_QUEUE_STATE_STOPPED)
 			ret = rte_eth_dev_rx_queue_stop(port, i);
 		else if (q != NULL && q->rx_conf.rx_deferred_start)
 			ret = rte_eth_dev_rx_queue_start(port, i);
 	}
-	for (i = 0; ret == 0 && i < data->nb_tx_queues; i++) {
-		q = data->tx_queues[i];
+	for (i = 0; ret == 0 && i < priv->nb_txq; i++) {
+		q = priv->txq[i];
 		if (data->tx_queue_state[i] == RTE_ETH_QUEUE_STATE_STOPPED)
 			ret = rte_eth_dev_tx_queue_stop(port, i);
 		else if (q != NULL && q->tx_conf.tx_deferred_start)
@@ -640,7 +727,6 @@ fo_sub_queue_states(struct fo_priv *priv, uint16_t port, const char **step)
 int
 fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 {
-	struct rte_eth_dev_data *data = priv->dev->data;
 	uint16_t port = sub->port_id;
 	struct rte_eth_conf conf;
 	const char *step = "configure";
@@ -649,9 +735,9 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 	if (!priv->configured)
 		return 0;
 	if (sub->state < FO_SUB_CONFIGURED) {
-		fo_sub_conf(port, &data->dev_conf, &conf);
-		ret = rte_eth_dev_configure(port, data->nb_rx_queues,
-				data->nb_tx_queues, &conf);
+		fo_sub_conf(port, &priv->conf, &conf);
+		ret = rte_eth_dev_configure(port, priv->nb_rxq, priv->nb_txq,
+				&conf);
 		if (ret == 0)
 			ret = fo_sub_queues_setup(priv, port, &step);
 		if (ret == 0)
@@ -702,28 +788,35 @@ fail:
 }
 
 /*
- * Let go of a sub-device that is out of every datapath: stop and close its
- * port and, after a removal, remove the device so that a hot-unplug can
- * complete. Its counters are folded into the failover totals first.
+ * Let go of a sub-device that is out of every datapath: stop its port and,
+ * after a removal, remove the device so that a hot-unplug can complete;
+ * otherwise close the port. Its counters are folded into the failover
+ * totals first.
  *
- * In two halves, the bookkeeping and the device calls, so that a caller
- * can gather several releases before making the calls.
+ * In two halves. The first, under the lock, stops (or closes) the port.
+ * The second removes the device, without the lock: a bus's remove runs
+ * under the bus's device-list lock, and an application detaching a
+ * sub-device holds that lock while our detach notice waits for ours.
+ * Removing under our lock deadlocked against such a detach, and closing
+ * the port outside it raced with the application's own removal of the
+ * device (a double close). So the port is never closed before a removal:
+ * the driver's remove closes it, and the device is named, not pointed to,
+ * since the application may have removed it first.
  */
 void
 fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		struct fo_release *rel)
 {
 	uint16_t port = sub->port_id;
+	struct rte_device *rdev;
 
 	memset(rel, 0, sizeof(*rel));
-	rel->port = FO_PORT_NONE;
-	/* Our own remove must not come back to us. */
+	/* The removal below must not come back to us. */
 	fo_shadow_uninstall(sub);
 	if (port != FO_PORT_NONE) {
 		fo_sub_stats_read_locked(priv, sub);
 		fo_stats_retire(&priv->stats, sub->role);
-		rel->port = port;
-		rel->rdev = rte_eth_devices[port].device;
+		rdev = rte_eth_devices[port].device;
 		/*
 		 * After a removal the device goes too: vfio completes the
 		 * unplug only once it is released. On close, devices we probed
@@ -733,9 +826,19 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		 */
 		rel->remove = (sub->state == FO_SUB_REMOVING ||
 			sub->probed_here) && !priv->bus_removing;
-		/* Our own close raises DESTROY: not a removal. */
+		/* Our own close or remove raises DESTROY: not a removal. */
 		__atomic_store_n(&sub->port_id, FO_PORT_NONE,
 			__ATOMIC_RELEASE);
+		if (rte_eth_devices[port].data->dev_started)
+			rte_eth_dev_stop(port);
+		if (rel->remove) {
+			rte_strscpy(rel->name, rte_dev_name(rdev),
+				sizeof(rel->name));
+			rte_strscpy(rel->bus, rte_bus_name(rte_dev_bus(rdev)),
+				sizeof(rel->bus));
+		} else {
+			rte_eth_dev_close(port);
+		}
 		FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
 		fo_history_add_locked(priv, "%s released",
 			fo_role_name(sub->role));
@@ -745,47 +848,51 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 	sub->link_up = false;
 }
 
+static int
+fo_dev_name_cmp(const struct rte_device *dev, const void *name)
+{
+	return strcmp(rte_dev_name(dev), name);
+}
+
+/* Without the lock: remove the device, unless someone else did already. */
 void
 fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel)
 {
-	RTE_SET_USED(priv);
-	if (rel->port == FO_PORT_NONE ||
-			!rte_eth_dev_is_valid_port(rel->port) ||
-			rte_eth_devices[rel->port].device != rel->rdev)
+	struct rte_bus *bus;
+	int ret;
+
+	if (!rel->remove)
 		return;
-	if (rte_eth_devices[rel->port].data->dev_started)
-		rte_eth_dev_stop(rel->port);
-	rte_eth_dev_close(rel->port);
-	if (rel->remove)
-		rte_dev_remove(rel->rdev);
-}
-
-void
-fo_sub_release_locked(struct fo_priv *priv, struct fo_sub *sub)
-{
-	struct fo_release rel;
-
-	fo_sub_release_begin_locked(priv, sub, &rel);
-	fo_sub_release_finish(priv, &rel);
+	bus = rte_bus_find_by_name(rel->bus);
+	/* Asked quietly first: the application's detach may have won. */
+	if (bus == NULL || bus->find_device(NULL, fo_dev_name_cmp,
+			rel->name) == NULL)
+		return;
+	ret = rte_eal_hotplug_remove(rel->bus, rel->name);
+	if (ret != 0)
+		FO_EV_LOG(INFO, priv, "removal of %s: %s", rel->name,
+			rte_strerror(-ret));
 }
 
 /*
  * On close, every sub-device port is closed. On a failed creation, ports
  * the application probed go back to it untouched: only what the PMD probed
- * itself is undone.
+ * itself is undone. The removals are left in @p rel for after the lock.
  */
 void
-fo_sub_uninit(struct fo_priv *priv, bool give_back)
+fo_sub_uninit_locked(struct fo_priv *priv, bool give_back,
+		struct fo_release rel[FO_NB_ROLES])
 {
 	enum fo_role r;
 
 	FO_FOREACH_ROLE(r) {
 		struct fo_sub *sub = &priv->sub[r];
 
+		memset(&rel[r], 0, sizeof(rel[r]));
 		if (give_back && !sub->probed_here &&
 				sub->port_id != FO_PORT_NONE)
 			fo_sub_disown_locked(priv, sub);
 		else
-			fo_sub_release_locked(priv, sub);
+			fo_sub_release_begin_locked(priv, sub, &rel[r]);
 	}
 }

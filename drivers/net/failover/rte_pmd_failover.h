@@ -62,7 +62,7 @@ struct rte_pmd_failover_info {
  * @warning
  * @b EXPERIMENTAL: this API may change without prior notice.
  *
- * What a failover port is doing now.
+ * What a failover port is doing now. Works in secondary processes too.
  *
  * @param port_id
  *   A failover port.
@@ -90,7 +90,8 @@ int rte_pmd_failover_info_get(uint16_t port_id,
  * as soon as it is usable.
  *
  * @return
- *   0, -ENODEV or -EINVAL as for rte_pmd_failover_info_get().
+ *   0, -ENODEV or -EINVAL as for rte_pmd_failover_info_get(),
+ *   -E_RTE_SECONDARY in a secondary process.
  */
 __rte_experimental
 int rte_pmd_failover_force_standby(uint16_t port_id, bool on);
@@ -114,7 +115,8 @@ typedef void (*rte_pmd_failover_switch_cb)(uint16_t port_id,
  * Be told of every switchover of a failover port. One callback per port.
  *
  * @return
- *   0, -ENODEV or -EINVAL as above, -EBUSY if one is registered already.
+ *   0, -ENODEV or -EINVAL as above, -EBUSY if one is registered already,
+ *   -E_RTE_SECONDARY in a secondary process (the primary runs callbacks).
  */
 __rte_experimental
 int rte_pmd_failover_switch_callback_register(uint16_t port_id,
@@ -128,7 +130,8 @@ int rte_pmd_failover_switch_callback_register(uint16_t port_id,
  * be called again.
  *
  * @return
- *   0, -ENODEV or -EINVAL as above, -ENOENT if @p cb is not registered.
+ *   0, -ENODEV or -EINVAL as above, -ENOENT if @p cb is not registered,
+ *   -E_RTE_SECONDARY in a secondary process.
  */
 __rte_experimental
 int rte_pmd_failover_switch_callback_unregister(uint16_t port_id,
