@@ -929,7 +929,7 @@ fo_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
  * lcores own those cache lines: they are only read here.
  */
 uint64_t
-fo_queue_sum_locked(const struct rte_eth_dev_data *data, size_t offset)
+fo_queue_sum_locked(const struct fo_priv *priv, size_t offset)
 {
 	uint64_t sum = 0;
 	struct fo_queue *q;
@@ -949,7 +949,8 @@ static uint64_t
 fo_tx_drops_locked(struct rte_eth_dev *dev)
 {
 	return FO_PRIV(dev)->tx_drops_base +
-		fo_queue_sum_locked(dev->data, offsetof(struct fo_queue, drops));
+		fo_queue_sum_locked(FO_PRIV(dev),
+			offsetof(struct fo_queue, drops));
 }
 
 static int
@@ -1016,7 +1017,7 @@ fo_dev_stats_reset(struct rte_eth_dev *dev)
 	 */
 	priv->tx_drops_reset = fo_tx_drops_locked(dev);
 	priv->standby_tx_reset = priv->standby_tx_base +
-		fo_queue_sum_locked(dev->data,
+		fo_queue_sum_locked(FO_PRIV(dev),
 			offsetof(struct fo_queue, standby_tx));
 	pthread_mutex_unlock(&priv->lock);
 	return 0;

@@ -334,7 +334,7 @@ void fo_handle_put(uint16_t port_id);
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);
-uint64_t fo_queue_sum_locked(const struct rte_eth_dev_data *data,
+uint64_t fo_queue_sum_locked(const struct fo_priv *priv,
 		size_t offset);
 
 /* failover_mp.c: secondary processes. */

@@ -72,10 +72,11 @@ fo_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats,
 	v[k++] = priv->switchovers;
 	v[k++] = fo_tsc_to_ms(priv->last_switch_tsc);
 	v[k++] = priv->standby_tx_base - priv->standby_tx_reset +
-		fo_queue_sum_locked(dev->data,
+		fo_queue_sum_locked(FO_PRIV(dev),
 			offsetof(struct fo_queue, standby_tx));
 	v[k++] = priv->tx_drops_base - priv->tx_drops_reset +
-		fo_queue_sum_locked(dev->data, offsetof(struct fo_queue, drops));
+		fo_queue_sum_locked(FO_PRIV(dev),
+			offsetof(struct fo_queue, drops));
 	v[k++] = priv->readoptions;
 	v[k++] = priv->readoption_failures;
 	FO_FOREACH_ROLE(r) {
