@@ -39,6 +39,18 @@ fo_mutex_init(pthread_mutex_t *m)
 	pthread_mutexattr_destroy(&attr);
 }
 
+/* Waited on with priv->lock, which is shared: shared as well. */
+static void
+fo_cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	pthread_cond_init(c, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 static void
 fo_priv_free(struct rte_eth_dev *dev)
 {
@@ -47,6 +59,7 @@ fo_priv_free(struct rte_eth_dev *dev)
 	rte_eth_dev_owner_delete(priv->owner.id);
 	pthread_mutex_destroy(&priv->lock);
 	pthread_mutex_destroy(&priv->cb_lock);
+	pthread_cond_destroy(&priv->release_done);
 	rte_eth_dev_release_port(dev);
 }
 
@@ -64,6 +77,7 @@ fo_priv_init(struct rte_eth_dev *dev, const char *name,
 	priv->last_tx_role = FO_ROLE_NONE;
 	fo_mutex_init(&priv->lock);
 	fo_mutex_init(&priv->cb_lock);
+	fo_cond_init(&priv->release_done);
 	fo_stats_init(&priv->stats,
 		sizeof(struct rte_eth_stats) / sizeof(uint64_t));
 	fo_datapath_init(priv);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,6 +120,68 @@ fo_reprobe(struct fo_priv *priv, const char *what)
 	}
 }
 
+struct fo_release_job {
+	struct fo_priv *priv;
+	struct fo_release rel;
+};
+
+/*
+ * A removed device is stopped and removed in a thread of its own: a device
+ * that vanished (uio) answers its driver's register polls with nothing, and
+ * its stop and close then take seconds, which the interrupt thread, serving
+ * every port's events and alarms, cannot spend. A device that comes back at
+ * the same address is probed once this is done.
+ */
+static void *
+fo_release_thread(void *arg)
+{
+	struct fo_release_job *job = arg;
+	struct fo_priv *priv = job->priv;
+
+	fo_sub_release_finish(priv, &job->rel);
+	pthread_mutex_lock(&priv->lock);
+	priv->releasing--;
+	if (!priv->closing && priv->bind_wait_end != 0) {
+		priv->probe_pending = true;
+		fo_service_schedule_locked(priv);
+	}
+	pthread_cond_broadcast(&priv->release_done);
+	pthread_mutex_unlock(&priv->lock);
+	free(job);
+	return NULL;
+}
+
+/* Hand @p rel to a release thread; done here if there can be none. */
+static void
+fo_release_async(struct fo_priv *priv, const struct fo_release *rel)
+{
+	struct fo_release_job *job;
+	pthread_t tid;
+
+	if (!rel->remove)
+		return;
+	job = malloc(sizeof(*job));
+	if (job != NULL) {
+		job->priv = priv;
+		job->rel = *rel;
+		pthread_mutex_lock(&priv->lock);
+		priv->releasing++;
+		pthread_mutex_unlock(&priv->lock);
+		if (rte_ctrl_thread_create(&tid, "fo-release", NULL,
+				fo_release_thread, job) == 0) {
+			pthread_detach(tid);
+			return;
+		}
+		pthread_mutex_lock(&priv->lock);
+		priv->releasing--;
+		pthread_mutex_unlock(&priv->lock);
+		free(job);
+	}
+	FO_EV_LOG(WARNING, priv, "no release thread: releasing %s here",
+		rel->name);
+	fo_sub_release_finish(priv, rel);
+}
+
 /*
  * Deferred work, in the interrupt thread: release sub-devices that left the
  * datapath after a removal, adopt and bring up the ones that joined,
@@ -154,8 +217,12 @@ fo_service(void *arg)
 	}
 	if (probe[0] != '\0' && priv->bind_wait_end != 0) {
 		if (priv->sub[FO_PRIMARY].state != FO_SUB_ABSENT ||
-				rte_get_timer_cycles() > priv->bind_wait_end) {
+				(priv->releasing == 0 &&
+				 rte_get_timer_cycles() > priv->bind_wait_end)) {
 			priv->bind_wait_end = 0;
+		} else if (priv->releasing != 0) {
+			/* Its old self is still on the bus: after that. */
+			probe[0] = '\0';
 		} else if (!fo_pci_bound(probe)) {
 			probe[0] = '\0';
 			fo_service_schedule_at_locked(priv,
@@ -171,7 +238,7 @@ fo_service(void *arg)
 	pthread_mutex_unlock(&priv->lock);
 
 	FO_FOREACH_ROLE(r)
-		fo_sub_release_finish(priv, &rel[r]);
+		fo_release_async(priv, &rel[r]);
 	if (probe[0] != '\0')
 		fo_reprobe(priv, probe);
 	if (once[0] != '\0') {
@@ -549,6 +616,9 @@ fo_intr_unregister(struct fo_priv *priv)
 	struct fo_handle *h = &fo_handles[priv->dev->data->port_id];
 	unsigned int i;
 
+	pthread_mutex_lock(&priv->lock);
+	priv->closing = true;
+	pthread_mutex_unlock(&priv->lock);
 	/*
 	 * Later callbacks find no priv; wait for those in progress (the
 	 * caller does not hold priv->lock, which they may be waiting for).
@@ -567,6 +637,11 @@ fo_intr_unregister(struct fo_priv *priv)
 	rte_eal_alarm_cancel(fo_poll, priv);
 	rte_eal_alarm_cancel(fo_service, priv);
 	priv->service_armed = false;
+	/* The release threads use priv to their end. */
+	pthread_mutex_lock(&priv->lock);
+	while (priv->releasing != 0)
+		pthread_cond_wait(&priv->release_done, &priv->lock);
+	pthread_mutex_unlock(&priv->lock);
 	if (priv->hotplug_handled) {
 		if (--fo_hotplug_handle_users == 0)
 			rte_dev_hotplug_handle_disable();

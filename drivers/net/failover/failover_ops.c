@@ -300,6 +300,7 @@ fo_dev_close(struct rte_eth_dev *dev)
 	rte_eth_dev_owner_delete(priv->owner.id);
 	pthread_mutex_destroy(&priv->lock);
 	pthread_mutex_destroy(&priv->cb_lock);
+	pthread_cond_destroy(&priv->release_done);
 	FO_LOG(INFO, priv, "closed");
 	return 0;
 }

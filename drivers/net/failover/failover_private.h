@@ -186,38 +186,46 @@ struct fo_priv {
 	struct fo_journal journal;
 	/* TSC until which the standby is still polled after a switch. */
 	uint64_t drain_until;
-	/* A device event asked the deferred work to probe the primary. */
-	bool probe_pending;
-	/* probe_any: a device that appeared, to probe once. */
-	char probe_once[RTE_DEV_NAME_MAX_LEN];
 	/*
 	 * TSC until which a PCI primary that EAL reported added is looked
 	 * at again for a bound driver (0: no device waits).
 	 */
 	uint64_t bind_wait_end;
-	/* The EAL device event monitor was started for us. */
-	bool monitor_started;
-	/* ... and EAL's hotplug handler (SIGBUS on a vanished BAR). */
-	bool hotplug_handled;
+	/*
+	 * Removed devices still being stopped and removed by their release
+	 * threads, and the condition their end signals (under lock).
+	 */
+	pthread_cond_t release_done;
+	unsigned int releasing;
 	/*
 	 * Ports claimed in their NEW event, per role, waiting for the
 	 * deferred work to adopt them (ethdev calls fail until NEW returns).
 	 */
 	uint16_t claimed[FO_NB_ROLES];
+	/* A device event asked the deferred work to probe the primary. */
+	bool probe_pending;
+	/* Closing: release threads re-arm no deferred work. */
+	bool closing;
+	/* The EAL device event monitor was started for us. */
+	bool monitor_started;
+	/* ... and EAL's hotplug handler (SIGBUS on a vanished BAR). */
+	bool hotplug_handled;
 	/* The deferred-work alarm is armed. */
 	bool service_armed;
 	/* The application has configured the port. */
 	bool configured;
 	/* The application has started the port (set before ethdev's own). */
 	bool started;
+	/* rte_pmd_failover_force_standby(). */
+	bool forced_standby;
+	/* probe_any: a device that appeared, to probe once. */
+	char probe_once[RTE_DEV_NAME_MAX_LEN];
 	/* TX drops of released queues, and the total at the last reset. */
 	uint64_t tx_drops_base;
 	uint64_t tx_drops_reset;
 	/* The same for standby TX while a primary was present. */
 	uint64_t standby_tx_base;
 	uint64_t standby_tx_reset;
-	/* rte_pmd_failover_force_standby(). */
-	bool forced_standby;
 	uint64_t switchovers;
 	uint64_t last_switch_tsc;
 	uint64_t readoptions;
@@ -292,6 +300,8 @@ int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);
 /* A release split around the lock: the device to remove after it. */
 struct fo_release {
 	bool remove;
+	/* Stopped there too: a dead device's stop can take seconds. */
+	uint16_t stop_port;
 	char name[RTE_DEV_NAME_MAX_LEN];
 	char bus[32];
 };

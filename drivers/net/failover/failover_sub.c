@@ -811,6 +811,7 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 	struct rte_device *rdev;
 
 	memset(rel, 0, sizeof(*rel));
+	rel->stop_port = FO_PORT_NONE;
 	/* The removal below must not come back to us. */
 	fo_shadow_uninstall(sub);
 	if (port != FO_PORT_NONE) {
@@ -829,14 +830,16 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		/* Our own close or remove raises DESTROY: not a removal. */
 		__atomic_store_n(&sub->port_id, FO_PORT_NONE,
 			__ATOMIC_RELEASE);
-		if (rte_eth_devices[port].data->dev_started)
-			rte_eth_dev_stop(port);
 		if (rel->remove) {
+			if (rte_eth_devices[port].data->dev_started)
+				rel->stop_port = port;
 			rte_strscpy(rel->name, rte_dev_name(rdev),
 				sizeof(rel->name));
 			rte_strscpy(rel->bus, rte_bus_name(rte_dev_bus(rdev)),
 				sizeof(rel->bus));
 		} else {
+			if (rte_eth_devices[port].data->dev_started)
+				rte_eth_dev_stop(port);
 			rte_eth_dev_close(port);
 		}
 		FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
@@ -868,6 +871,15 @@ fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel)
 	if (bus == NULL || bus->find_device(NULL, fo_dev_name_cmp,
 			rel->name) == NULL)
 		return;
+	/*
+	 * Stopped first, as an application would. The port is still this
+	 * device's: nothing can take its id before the device goes.
+	 */
+	if (rel->stop_port != FO_PORT_NONE &&
+			rte_eth_devices[rel->stop_port].device != NULL &&
+			strcmp(rte_dev_name(rte_eth_devices[rel->stop_port].device),
+				rel->name) == 0)
+		rte_eth_dev_stop(rel->stop_port);
 	ret = rte_eal_hotplug_remove(rel->bus, rel->name);
 	if (ret != 0)
 		FO_EV_LOG(INFO, priv, "removal of %s: %s", rel->name,
