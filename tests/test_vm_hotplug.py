@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Real PCI hot-unplug: a QEMU guest (TCG) with a virtio-net standby and an
+e1000e primary with the same MAC, DPDK's failover port answering traffic
+from the host, the primary unplugged and plugged back through QMP.
+
+One scenario per test, each in its own run folder with its own UDP ports;
+the figures of all of them are printed as one table at the end, Linux's own
+net_failover in the same guest among them. See tests/vm/scenario.py.
+"""
+import pathlib
+import sys
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "vm"))
+import scenario    # noqa: E402
+
+FIGURES = []
+
+
+@pytest.fixture(scope="module")
+def figures(request):
+    yield FIGURES
+    if FIGURES:
+        tr = request.config.pluginmanager.get_plugin("terminalreporter")
+        tr.write_line("")
+        tr.write_line("hotplug scenarios (times in TCG time):")
+        for line in scenario.table(FIGURES).splitlines():
+            tr.write_line(line)
+
+
+def run(mode, hotplug, rundir, figures):
+    fig = scenario.run(mode, hotplug, rundir, log=lambda s: None)
+    figures.append(fig)
+    (rundir / "figures.txt").write_text(scenario.table([fig]) + "\n")
+    return fig
+
+
+@pytest.mark.parametrize("hotplug", ["acpi", "native"])
+def test_vfio(rundir, figures, hotplug):
+    """vfio: the guest is asked to let the device go, and does at once."""
+    fig = run("vfio", hotplug, rundir, figures)
+    assert fig["app_exit"] == 0
+    # nothing lost but what was already on its way into the removed device
+    assert fig["lost"] == fig["lost_to_primary"], fig
+    assert fig["max_gap_ms"] < 100, fig
+    # the PMD released the device: QEMU completed the unplug (pciehp
+    # waits 1 s after powering the slot off before it says so)
+    assert fig["event_to_deleted_ms"] < (2000 if hotplug == "native"
+                                         else 1000), fig
+    assert fig["bound_to_primary_ms"] < 2000, fig
+    assert fig["on_standby"] > 0 and fig["on_primary"] > 0, fig
+
+
+def test_uio(rundir, figures):
+    """uio: the device vanishes first; EAL's monitor tells the PMD."""
+    fig = run("uio", "acpi", rundir, figures)
+    assert fig["app_exit"] == 0
+    assert fig["lost"] == fig["lost_to_primary"], fig
+    assert fig["max_gap_ms"] < 100, fig
+    assert fig["on_standby"] > 0 and fig["on_primary"] > 0, fig
+
+
+def test_linux_net_failover(rundir, figures):
+    """The reference: Linux's net_failover, measured the same way."""
+    fig = run("linux", "acpi", rundir, figures)
+    assert fig["on_standby"] > 0 and fig["on_primary"] > 0, fig
