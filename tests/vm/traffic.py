@@ -171,8 +171,12 @@ class Switch:
             for t, seq, c in self.replies:
                 f.write("reply,%.6f,%d,%s\n" % (t, seq, CABLE_NAMES[c]))
 
-    def report(self, start, end):
-        """Gap, loss and duplicates of the numbers sent in [start, end)."""
+    def report(self, start, end, blind=(0.0, 0.0)):
+        """Gap, loss and duplicates of the numbers sent in [start, end).
+
+        @blind is when the guest could not know yet that the primary was
+        gone (from the unplug to the removal event): with uio the device
+        vanishes first, and answers sent into it meanwhile are lost."""
         with self.lock:
             sent = [(t, s, c) for t, s, c in self.sent if start <= t < end]
             replies = list(self.replies)
@@ -199,6 +203,11 @@ class Switch:
             # device being removed (or into a cable with none behind it)
             "lost_to_primary": sum(1 for _, _, c in lost
                                    if c == (PRIMARY,)),
+            # what no rule explains: not sent into the primary's cable,
+            # not answered into a vanished device before the guest knew
+            "lost_unexplained": sum(1 for t, _, c in lost
+                                    if c != (PRIMARY,) and
+                                    not blind[0] <= t < blind[1]),
             "duplicates": dups,
             "max_gap_ms": gap * 1000.0,
             "gap_at": gap_at,

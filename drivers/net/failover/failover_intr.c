@@ -151,7 +151,13 @@ fo_release_thread(void *arg)
 	return NULL;
 }
 
-/* Hand @p rel to a release thread; done here if there can be none. */
+/*
+ * Hand @p rel to a release thread; done here if there can be none. Only PCI
+ * devices go there: theirs are the drivers that wait on hardware, and a PCI
+ * address cannot be probed again while its old device is on the bus. A vdev
+ * of the same name can be created again (by the application, at once) and
+ * is released here, where the previous releases were tested.
+ */
 static void
 fo_release_async(struct fo_priv *priv, const struct fo_release *rel)
 {
@@ -160,6 +166,10 @@ fo_release_async(struct fo_priv *priv, const struct fo_release *rel)
 
 	if (!rel->remove)
 		return;
+	if (strcmp(rel->bus, "pci") != 0) {
+		fo_sub_release_finish(priv, rel);
+		return;
+	}
 	job = malloc(sizeof(*job));
 	if (job != NULL) {
 		job->priv = priv;

@@ -831,17 +831,23 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		__atomic_store_n(&sub->port_id, FO_PORT_NONE,
 			__ATOMIC_RELEASE);
 		if (rel->remove) {
-			if (rte_eth_devices[port].data->dev_started)
-				rel->stop_port = port;
 			rte_strscpy(rel->name, rte_dev_name(rdev),
 				sizeof(rel->name));
 			rte_strscpy(rel->bus, rte_bus_name(rte_dev_bus(rdev)),
 				sizeof(rel->bus));
-		} else {
-			if (rte_eth_devices[port].data->dev_started)
-				rte_eth_dev_stop(port);
-			rte_eth_dev_close(port);
 		}
+		/*
+		 * A removed PCI device is stopped by its release thread
+		 * (failover_intr.c): a vanished one takes seconds.
+		 */
+		if (rte_eth_devices[port].data->dev_started) {
+			if (rel->remove && strcmp(rel->bus, "pci") == 0)
+				rel->stop_port = port;
+			else
+				rte_eth_dev_stop(port);
+		}
+		if (!rel->remove)
+			rte_eth_dev_close(port);
 		FO_EV_LOG(INFO, priv, "%s released", fo_role_name(sub->role));
 		fo_history_add_locked(priv, "%s released",
 			fo_role_name(sub->role));
