@@ -36,7 +36,20 @@ def rundir(request):
     name = "".join(c if c.isalnum() else "_" for c in request.node.name)
     d = tempfile.mkdtemp(prefix="fo-" + name[:40] + "-", dir="/var/tmp")
     yield pathlib.Path(d)
-    shutil.rmtree(d, ignore_errors=True)
+    # a failed test's folder (console logs, captures) stays, and says so
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        print("run folder kept: %s" % d)
+    else:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the test, for rundir above."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
 
 
 @pytest.fixture

@@ -67,3 +67,17 @@ def test_linux_net_failover(rundir, figures):
     """The reference: Linux's net_failover, measured the same way."""
     fig = run("linux", "acpi", rundir, figures)
     assert fig["on_standby"] > 0 and fig["on_primary"] > 0, fig
+
+
+def test_journal_on_replugged_primary(rundir):
+    """Settings that software sub-devices cannot hold, on a real NIC:
+    testpmd turns promiscuous off, adds a MAC and a VLAN filter on the
+    failover port; after the unplug and re-plug, the new e1000e, probed on
+    its own cable, lets in exactly what the old one did: the extra MAC and
+    VLAN 100, not VLAN 200 nor a stranger's MAC. (The NIC's own filtering
+    is the read-back: testpmd refuses to address a port another owns.)"""
+    res = scenario.run_journal(rundir, log=lambda s: None)
+    expected = {"extra_mac": True, "vlan_%d" % scenario.VLAN_IN: True,
+                "vlan_%d" % scenario.VLAN_OUT: False, "unknown_mac": False}
+    assert res["before"] == expected, res
+    assert res["after"] == expected, res

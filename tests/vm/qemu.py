@@ -131,6 +131,10 @@ class Guest:
                 break
             buf += data
             *lines, buf = buf.split(b"\n")
+            # testpmd's prompt ends no line: it says the last command is done
+            if buf.endswith(b"testpmd> "):
+                lines.append(buf)
+                buf = b""
             for raw in lines:
                 line = raw.decode(errors="replace").rstrip("\r")
                 self.log.write("%.3f %s\n" % (time.monotonic(), line))

@@ -111,6 +111,9 @@ def run(mode, hotplug, rundir, rate=1000, log=print):
             _, t_seen, _ = vm.expect(r"device removal in state", 1, m)
             fig["del_to_event_ms"] = (t_seen - t_del) * 1000
             fig["event_to_deleted_ms"] = (t_deleted - t_seen) * 1000
+            # and when TX had left the primary, a line later
+            _, t_moved, _ = vm.expect(r"TX on standby \(was primary\)", 1,
+                                      m)
         log("%s/%s: DEVICE_DELETED after %.0f ms" % (
             mode, hotplug, fig["del_to_deleted_ms"]))
         # a second on the standby alone
@@ -132,12 +135,106 @@ def run(mode, hotplug, rundir, rate=1000, log=print):
         # long to come back (the guest answers within milliseconds)
         # only a uio device vanishes before the guest is told; a vfio one
         # works until the PMD lets it go
-        blind = (t_del, t_seen) if mode == "uio" else (0.0, 0.0)
+        blind = (t_del, t_moved) if mode == "uio" else (0.0, 0.0)
         fig.update(sw.report(t_steady, t_end - 0.5, blind))
         fig["window_s"] = t_end - 0.5 - t_steady
         if not linux:
             fig["app_exit"] = stop_dpdk(vm)
         return fig
+    finally:
+        if sw is not None:
+            sw.close()
+            sw.save(rundir / "traffic.csv")
+        vm.close()
+
+
+# The settings the journal must carry to a re-plugged primary, as testpmd
+# commands on the failover port, and how they show from outside.
+EXTRA_MAC = "02:00:00:00:00:aa"
+STRANGER_MAC = "02:00:00:00:00:bb"
+VLAN_IN, VLAN_OUT = 100, 200
+JOURNAL = ["set promisc %d off" % FAILOVER_PORT,
+           "mac_addr add %d %s" % (FAILOVER_PORT, EXTRA_MAC),
+           "vlan set filter on %d" % FAILOVER_PORT,
+           "rx_vlan add %d %d" % (VLAN_IN, FAILOVER_PORT),
+           "start"]
+
+
+def testpmd(vm, cmd, timeout=APP_S):
+    """Run a testpmd command; the lines it printed."""
+    m = vm.mark()
+    vm.send(cmd)
+    i, _, _ = vm.expect(r"testpmd> $", timeout, m)
+    with vm.console.cond:
+        return [line for _, line in vm.console.items[m:i]]
+
+
+def filters(sw):
+    """What the primary lets in, seen from its cable: the answers to
+    requests sent to the extra MAC, on VLAN 100, on VLAN 200 and to an
+    unknown MAC. The two that must not pass go first on the same cable:
+    once the later ones are answered, the earlier had their chance."""
+    out = [sw.probe(traffic.PRIMARY, qemu.GUEST_MAC, VLAN_OUT),
+           sw.probe(traffic.PRIMARY, STRANGER_MAC)]
+    ins = [sw.probe(traffic.PRIMARY, EXTRA_MAC),
+           sw.probe(traffic.PRIMARY, qemu.GUEST_MAC, VLAN_IN)]
+    seen = [sw.wait_probe(seq, 10) for seq in ins]
+    return {"extra_mac": seen[0], "vlan_%d" % VLAN_IN: seen[1],
+            "vlan_%d" % VLAN_OUT: sw.answered(out[0]),
+            "unknown_mac": sw.answered(out[1])}
+
+
+def run_journal(rundir, log=print):
+    """The configuration journal on a real re-plugged primary: testpmd in
+    a vfio guest sets promiscuous off, an extra MAC, a VLAN filter; the
+    primary is unplugged and plugged back; its filters are probed from
+    its cable before and after."""
+    kernel, initrd = guest_build.build()
+    p = free_udp_ports(4)
+    cables = [(p[0], p[1]), (p[2], p[3])]
+    vm = qemu.Guest(rundir, kernel, initrd, "vfio", "acpi", cables)
+    sw = None
+    res = {}
+    try:
+        vm.boot(BOOT_S)
+        sw = traffic.Switch(qemu.GUEST_MAC, cables)
+        m = vm.mark()
+        vm.send("dpdk-testpmd -l 0-1 -n 1 -m 256 "
+                "-d /lib/x86_64-linux-gnu/librte_net_failover.so "
+                "--log-level=pmd.net.failover*:info --vdev "
+                "'net_failover0,standby=%s,primary=%s' -- -i "
+                "--forward-mode=macswap --port-topology=loop" %
+                (qemu.STANDBY_PCI, qemu.PRIMARY_PCI))
+        vm.expect(r"testpmd> $", APP_S, m)
+        for cmd in JOURNAL:
+            out = testpmd(vm, cmd)
+            bad = [line for line in out if "rror" in line or
+                   "ail" in line or "nvalid" in line]
+            assert not bad, (cmd, bad)
+        sw.start()
+        t_up = time.monotonic()
+        sw.wait_replies(traffic.PRIMARY, t_up, 500, APP_S)
+        res["before"] = filters(sw)
+        log("journal: filters before %s" % res["before"])
+
+        ev = vm.event_mark()
+        vm.device_del()
+        vm.event("DEVICE_DELETED", RELEASE_S, ev, device="primary")
+        m = vm.mark()
+        t_add = time.monotonic()
+        vm.device_add()
+        _, _, port = vm.expect(r"primary is %s \(port (\d+)\)" %
+                               qemu.PRIMARY_PCI, APP_S, m)
+        t_back = sw.wait_replies(traffic.PRIMARY, t_add, 1, APP_S)
+        sw.wait_replies(traffic.PRIMARY, t_back, 200, APP_S)
+        res["after"] = filters(sw)
+        log("journal: filters after %s" % res["after"])
+
+        res["primary_port"] = int(port.group(1))
+        m = vm.mark()
+        vm.send("quit")
+        vm.expect(r"Bye", APP_S, m)
+        return res
     finally:
         if sw is not None:
             sw.close()

@@ -33,24 +33,29 @@ def _csum(data):
     return ~s & 0xffff
 
 
-def echo_request(guest_mac, seq):
+# Numbers of the probes (Switch.probe), apart from the generator's.
+PROBE_BASE = 1 << 40
+
+
+def echo_request(guest_mac, seq, vlan=None):
     payload = struct.pack("!IQ", MAGIC, seq) + bytes(20)
     icmp = struct.pack("!BBHHH", 8, 0, 0, 0x4646, seq & 0xffff) + payload
     icmp = icmp[:2] + struct.pack("!H", _csum(icmp)) + icmp[4:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq & 0xffff,
                      0, 64, 1, 0, HOST_IP, GUEST_IP)
     ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
-    return guest_mac + HOST_MAC + b"\x08\x00" + ip + icmp
+    tag = b"" if vlan is None else struct.pack("!HH", 0x8100, vlan)
+    return guest_mac + HOST_MAC + tag + b"\x08\x00" + ip + icmp
 
 
-def parse_reply(frame, guest_mac):
-    """The number a frame from the guest answers, or None."""
-    if len(frame) < 14 + 20 + 8 + 12 or frame[6:12] != guest_mac:
+def parse_reply(frame):
+    """The number a frame answers (tagged or not), or None."""
+    off = 16 if frame[12:14] == b"\x81\x00" else 12
+    if len(frame) < off + 2 + 20 + 8 + 12 or \
+            frame[off:off + 2] != b"\x08\x00":
         return None
-    if frame[12:14] != b"\x08\x00":
-        return None
-    ihl = (frame[14] & 0xf) * 4
-    magic, seq = struct.unpack_from("!IQ", frame, 14 + ihl + 8)
+    ihl = (frame[off + 2] & 0xf) * 4
+    magic, seq = struct.unpack_from("!IQ", frame, off + 2 + ihl + 8)
     return seq if magic == MAGIC else None
 
 
@@ -75,6 +80,8 @@ class Switch:
         self.seen_at = 0.0
         self.sent = []              # (time, seq, cables)
         self.replies = []           # (time, seq, cable)
+        self.probes = {}            # probe seq -> (time, cable) answered
+        self.probe_seq = PROBE_BASE
         self.other = [0, 0]         # frames from the guest that answer none
         self.running = True
         self.tx_on = True
@@ -93,9 +100,14 @@ class Switch:
             except socket.timeout:
                 continue
             now = time.monotonic()
+            seq = parse_reply(frame)
+            if seq is not None and seq >= PROBE_BASE:
+                # a probe's answer comes from whatever MAC it was sent to
+                with self.lock:
+                    self.probes[seq] = (now, cable)
+                continue
             if frame[6:12] != self.mac:
                 continue
-            seq = parse_reply(frame, self.mac)
             with self.lock:
                 self.where, self.seen_at = cable, now
                 if seq is None:
@@ -123,6 +135,30 @@ class Switch:
             for c in out:
                 self.socks[c].sendto(frame, self.peers[c])
             seq += 1
+
+    def probe(self, cable, dst_mac, vlan=None):
+        """Send one numbered request to @dst_mac on @cable; its number."""
+        with self.lock:
+            seq = self.probe_seq
+            self.probe_seq += 1
+        frame = echo_request(bytes.fromhex(dst_mac.replace(":", "")), seq,
+                             vlan)
+        self.socks[cable].sendto(frame, self.peers[cable])
+        return seq
+
+    def wait_probe(self, seq, timeout):
+        """Wait for the answer to probe @seq; False if none came."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if seq in self.probes:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def answered(self, seq):
+        with self.lock:
+            return seq in self.probes
 
     def start(self):
         self.sending.set()
@@ -175,7 +211,7 @@ class Switch:
         """Gap, loss and duplicates of the numbers sent in [start, end).
 
         @blind is when the guest could not know yet that the primary was
-        gone (from the unplug to the removal event): with uio the device
+        gone (from the unplug to TX leaving it): with uio the device
         vanishes first, and answers sent into it meanwhile are lost."""
         with self.lock:
             sent = [(t, s, c) for t, s, c in self.sent if start <= t < end]
