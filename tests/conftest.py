@@ -28,6 +28,16 @@ def eal_args(prefix, lcores="0-1", mem=256):
             "--file-prefix", prefix, "--log-level", "pmd.net.failover*:info"]
 
 
+# The failover port's xstats, by name and in id order, whatever is present.
+XSTAT_NAMES = (["failover_switchovers", "failover_last_switch_ms",
+                "failover_standby_tx_with_primary",
+                "failover_tx_no_path_drops", "failover_readoptions",
+                "failover_readoption_failures"] +
+               ["%s_%s" % (r, s) for r in ("primary", "standby")
+                for s in ("ipackets", "opackets", "ibytes", "obytes",
+                          "imissed", "ierrors", "oerrors", "rx_nombuf")])
+
+
 @pytest.fixture
 def rundir(request):
     """A private folder for sockets and captures, under /var/tmp (EAL

@@ -318,3 +318,18 @@ def test_configuration_a_sub_device_cannot_take(prefix, what, commands,
         "--vdev", "net_failover0,standby=net_ring0,primary=net_null0"],
         commands + "quit\n")
     assert re.search(expect, out), out[-3000:]
+
+
+def test_setting_a_sub_device_refuses(prefix):
+    """A setting the failover port offers but one sub-device's own op
+    refuses (net_ring has no MTU op): the call fails naming the sub-device
+    and its error, and the port keeps its MTU."""
+    out = run_testpmd(prefix, [
+        "--vdev", "net_ring0", "--vdev", "net_null0",
+        "--vdev", "net_failover0,standby=net_ring0,primary=net_null0"],
+        "port config mtu 2 1400\nshow port info 2\nquit\n")
+    assert re.search(r"net_failover0: mtu refused by standby net_ring0 "
+                     r"\(Operation not supported\)\n.*Set MTU failed", out,
+                     re.S), out[-3000:]
+    info = out[out.index("Device name: net_failover0"):]
+    assert re.search(r"^MTU: 1500$", info, re.M), info

@@ -5,16 +5,11 @@ the PMD's private state, before and after a removal."""
 import json
 import subprocess
 
-from conftest import PMD, eal_args
+from conftest import PMD, XSTAT_NAMES, eal_args
 from testpmd_session import TestpmdSession
 
 FO = 2
-NAMES = (["failover_switchovers", "failover_last_switch_ms",
-          "failover_standby_tx_with_primary", "failover_tx_no_path_drops",
-          "failover_readoptions", "failover_readoption_failures"] +
-         ["%s_%s" % (r, s) for r in ("primary", "standby")
-          for s in ("ipackets", "opackets", "ibytes", "obytes", "imissed",
-                    "ierrors", "oerrors", "rx_nombuf")])
+NAMES = XSTAT_NAMES
 
 
 def session(prefix, rundir):

@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from conftest import PMD, TESTPMD
+from conftest import PMD, TESTPMD, XSTAT_NAMES
 from testpmd_session import TestpmdSession
 
 FO = 2
@@ -34,12 +34,7 @@ HUGE_NR = pathlib.Path("/proc/sys/vm/nr_hugepages")
 HUGE_PAGES = 96
 PROC_INFO = shutil.which("dpdk-proc-info") or "/usr/bin/dpdk-proc-info"
 DUMPCAP = shutil.which("dpdk-dumpcap") or "/usr/bin/dpdk-dumpcap"
-NAMES = (["failover_switchovers", "failover_last_switch_ms",
-          "failover_standby_tx_with_primary", "failover_tx_no_path_drops",
-          "failover_readoptions", "failover_readoption_failures"] +
-         ["%s_%s" % (r, s) for r in ("primary", "standby")
-          for s in ("ipackets", "opackets", "ibytes", "obytes", "imissed",
-                    "ierrors", "oerrors", "rx_nombuf")])
+NAMES = XSTAT_NAMES
 # Counters of the failover port that never go back (no reset in between);
 # the per-role ones start again with a re-adopted device.
 MONOTONIC = ["rx_good_packets", "tx_good_packets", "failover_switchovers",

@@ -11,6 +11,7 @@ for what proves it: a QMP event, a console line, replies on a cable.
         [--hotplug acpi|native] [--rundir DIR]   (default: the matrix)
 """
 import argparse
+import contextlib
 import pathlib
 import socket
 import sys
@@ -70,21 +71,31 @@ def start_linux(vm):
     return line.group(2)
 
 
-def run(mode, hotplug, rundir, rate=1000, log=print):
-    """Run one scenario; returns its figures (raises if a step fails)."""
+@contextlib.contextmanager
+def booted(rundir, mode, hotplug, rate=1000):
+    """A booted guest and the switch on its two cables, gone after."""
     kernel, initrd = guest_build.build()
     p = free_udp_ports(4)
     cables = [(p[0], p[1]), (p[2], p[3])]     # (QEMU's, host's) per cable
-    linux = mode == "linux"
-    vm = qemu.Guest(rundir, kernel, initrd, mode,
-                    hotplug, cables, linux_failover=linux)
+    vm = qemu.Guest(rundir, kernel, initrd, mode, hotplug, cables,
+                    linux_failover=mode == "linux")
     sw = None
-    fig = {"mode": mode, "hotplug": hotplug}
     try:
-        t0 = time.monotonic()
         vm.boot(BOOT_S)
-        fig["boot_s"] = time.monotonic() - t0
         sw = traffic.Switch(qemu.GUEST_MAC, cables, rate=rate)
+        yield vm, sw
+    finally:
+        if sw is not None:
+            sw.close()
+            sw.save(rundir / "traffic.csv")
+        vm.close()
+
+
+def run(mode, hotplug, rundir, rate=1000, log=print):
+    """Run one scenario; returns its figures (raises if a step fails)."""
+    linux = mode == "linux"
+    fig = {"mode": mode, "hotplug": hotplug}
+    with booted(rundir, mode, hotplug, rate) as (vm, sw):
         if linux:
             fig["linux_master"] = start_linux(vm)
         else:
@@ -141,11 +152,6 @@ def run(mode, hotplug, rundir, rate=1000, log=print):
         if not linux:
             fig["app_exit"] = stop_dpdk(vm)
         return fig
-    finally:
-        if sw is not None:
-            sw.close()
-            sw.save(rundir / "traffic.csv")
-        vm.close()
 
 
 # The settings the journal must carry to a re-plugged primary, as testpmd
@@ -189,15 +195,8 @@ def run_journal(rundir, log=print):
     a vfio guest sets promiscuous off, an extra MAC, a VLAN filter; the
     primary is unplugged and plugged back; its filters are probed from
     its cable before and after."""
-    kernel, initrd = guest_build.build()
-    p = free_udp_ports(4)
-    cables = [(p[0], p[1]), (p[2], p[3])]
-    vm = qemu.Guest(rundir, kernel, initrd, "vfio", "acpi", cables)
-    sw = None
     res = {}
-    try:
-        vm.boot(BOOT_S)
-        sw = traffic.Switch(qemu.GUEST_MAC, cables)
+    with booted(rundir, "vfio", "acpi") as (vm, sw):
         m = vm.mark()
         vm.send("dpdk-testpmd -l 0-1 -n 1 -m 256 "
                 "-d /lib/x86_64-linux-gnu/librte_net_failover.so "
@@ -235,11 +234,6 @@ def run_journal(rundir, log=print):
         vm.send("quit")
         vm.expect(r"Bye", APP_S, m)
         return res
-    finally:
-        if sw is not None:
-            sw.close()
-            sw.save(rundir / "traffic.csv")
-        vm.close()
 
 
 COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("max_gap_ms", "%.1f"),

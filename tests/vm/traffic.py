@@ -76,6 +76,8 @@ class Switch:
             self.socks.append(s)
             self.peers.append(("127.0.0.1", qemu_port))
         self.lock = threading.Lock()
+        # notified on every answer: waiters need no polling
+        self.answer = threading.Condition(self.lock)
         self.where = None           # cable the guest MAC was last seen on
         self.seen_at = 0.0
         self.sent = []              # (time, seq, cables)
@@ -105,6 +107,7 @@ class Switch:
                 # a probe's answer comes from whatever MAC it was sent to
                 with self.lock:
                     self.probes[seq] = (now, cable)
+                    self.answer.notify_all()
                 continue
             if frame[6:12] != self.mac:
                 continue
@@ -114,6 +117,7 @@ class Switch:
                     self.other[cable] += 1
                 else:
                     self.replies.append((now, seq, cable))
+                    self.answer.notify_all()
 
     def _tx(self):
         seq = 0
@@ -148,13 +152,8 @@ class Switch:
 
     def wait_probe(self, seq, timeout):
         """Wait for the answer to probe @seq; False if none came."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if seq in self.probes:
-                    return True
-            time.sleep(0.01)
-        return False
+        with self.lock:
+            return self.answer.wait_for(lambda: seq in self.probes, timeout)
 
     def answered(self, seq):
         with self.lock:
@@ -176,19 +175,25 @@ class Switch:
     def wait_replies(self, cable, since, count, timeout):
         """The time of the @count-th reply on @cable after @since."""
         deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                ts = [t for t, _, c in self.replies
-                      if c == cable and t >= since]
-            if len(ts) >= count:
-                return ts[count - 1]
-            if time.monotonic() > deadline:
-                raise TimeoutError("%d replies on the %s cable since t=%.3f "
-                                   "not seen within %.0f s (seen %d)" % (
-                                       count, CABLE_NAMES[cable], since,
-                                       timeout, len(ts)))
-            # the replies arrive at the generator's rate: poll at it
-            time.sleep(0.01)
+        seen = 0
+        i = 0
+        with self.lock:
+            while True:
+                # only the answers that came since the last look
+                for t, _, c in self.replies[i:]:
+                    if c == cable and t >= since:
+                        seen += 1
+                        if seen == count:
+                            return t
+                i = len(self.replies)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(
+                        "%d replies on the %s cable since t=%.3f not seen "
+                        "within %.0f s (seen %d)" % (
+                            count, CABLE_NAMES[cable], since, timeout,
+                            seen))
+                self.answer.wait(left)
 
     def close(self):
         self.running = False
