@@ -73,3 +73,14 @@ def run(cmd, timeout=120, **kw):
     """Run a program, returning CompletedProcess with text output."""
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=timeout, **kw)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The hotplug scenarios' figures, as one table after the run."""
+    mod = sys.modules.get("test_vm_hotplug")
+    if mod is None or not mod.FIGURES:
+        return
+    terminalreporter.write_line("")
+    terminalreporter.write_line("hotplug scenarios (times in TCG time):")
+    for line in mod.scenario.table(mod.FIGURES).splitlines():
+        terminalreporter.write_line(line)

@@ -19,14 +19,9 @@ FIGURES = []
 
 
 @pytest.fixture(scope="module")
-def figures(request):
-    yield FIGURES
-    if FIGURES:
-        tr = request.config.pluginmanager.get_plugin("terminalreporter")
-        tr.write_line("")
-        tr.write_line("hotplug scenarios (times in TCG time):")
-        for line in scenario.table(FIGURES).splitlines():
-            tr.write_line(line)
+def figures():
+    """The scenarios' figures; conftest prints them as one table."""
+    return FIGURES
 
 
 def run(mode, hotplug, rundir, figures):
