@@ -147,33 +147,35 @@ mac_swap(struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
+/* One burst from port @p from to port @p to (answered, with --mac-swap). */
+static void
+fwd_burst(uint16_t from, uint16_t to)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint16_t n, sent;
+
+	n = rte_eth_rx_burst(from, 0, pkts, BURST);
+	if (opt.mac_swap)
+		mac_swap(pkts, n);
+	sent = rte_eth_tx_burst(to, 0, pkts, n);
+	if (sent < n)
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+}
+
 /* Forward port pair (a, b) both ways until told to quit. */
 static int
 fwd_main(void *arg)
 {
 	uint16_t pair = (uint16_t)(uintptr_t)arg;
 	uint16_t a = ports[pair], b = ports[RTE_MIN(pair + 1, nb_ports - 1)];
-	struct rte_mbuf *pkts[BURST];
-	uint16_t n, sent;
 
 	while (!quit) {
 		announce(a);
-		if (a != b)
-			announce(b);
-		n = rte_eth_rx_burst(a, 0, pkts, BURST);
-		if (opt.mac_swap)
-			mac_swap(pkts, n);
-		sent = rte_eth_tx_burst(b, 0, pkts, n);
-		if (sent < n)
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		fwd_burst(a, b);
 		if (a == b)
 			continue;
-		n = rte_eth_rx_burst(b, 0, pkts, BURST);
-		if (opt.mac_swap)
-			mac_swap(pkts, n);
-		sent = rte_eth_tx_burst(a, 0, pkts, n);
-		if (sent < n)
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		announce(b);
+		fwd_burst(b, a);
 	}
 	return 0;
 }

@@ -36,6 +36,22 @@ fo_priv_of(uint16_t port_id, int *err)
 	return FO_PRIV(&rte_eth_devices[port_id]);
 }
 
+/*
+ * The port @p port_id, for a call that drives it: the datapath, its grace
+ * period and the callbacks are the primary process's own.
+ */
+static struct fo_priv *
+fo_priv_to_drive(uint16_t port_id, int *err)
+{
+	struct fo_priv *priv = fo_priv_of(port_id, err);
+
+	if (priv != NULL && rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		*err = -E_RTE_SECONDARY;
+		return NULL;
+	}
+	return priv;
+}
+
 void
 fo_history_add_locked(struct fo_priv *priv, const char *fmt, ...)
 {
@@ -134,12 +150,9 @@ rte_pmd_failover_force_standby(uint16_t port_id, bool on)
 	bool changed;
 	int ret;
 
-	priv = fo_priv_of(port_id, &ret);
+	priv = fo_priv_to_drive(port_id, &ret);
 	if (priv == NULL)
 		return ret;
-	/* The datapath, and its grace period, are the primary's. */
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return -E_RTE_SECONDARY;
 	pthread_mutex_lock(&priv->lock);
 	if (priv->forced_standby != on) {
 		priv->forced_standby = on;
@@ -160,12 +173,9 @@ rte_pmd_failover_switch_callback_register(uint16_t port_id,
 	struct fo_priv *priv;
 	int ret;
 
-	priv = fo_priv_of(port_id, &ret);
+	priv = fo_priv_to_drive(port_id, &ret);
 	if (priv == NULL)
 		return ret;
-	/* The primary runs it: a secondary's address means nothing there. */
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return -E_RTE_SECONDARY;
 	if (cb == NULL)
 		return -EINVAL;
 	pthread_mutex_lock(&priv->cb_lock);
@@ -186,11 +196,9 @@ rte_pmd_failover_switch_callback_unregister(uint16_t port_id,
 	struct fo_priv *priv;
 	int ret;
 
-	priv = fo_priv_of(port_id, &ret);
+	priv = fo_priv_to_drive(port_id, &ret);
 	if (priv == NULL)
 		return ret;
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return -E_RTE_SECONDARY;
 	pthread_mutex_lock(&priv->cb_lock);
 	if (priv->switch_cb != cb || priv->switch_cb_arg != arg) {
 		ret = -ENOENT;
