@@ -140,6 +140,12 @@ def _inputs():
     return root, kver, files
 
 
+def _with_parents(path):
+    """@path and every folder above it: "a/b" gives "a" and "a/b"."""
+    parts = pathlib.PurePosixPath(path).parts
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
 def _cpio_newc(entries):
     """A gzip'd newc cpio of (name, mode, data) entries; no cpio needed."""
     out = io.BytesIO()
@@ -173,16 +179,13 @@ def build():
     out.mkdir(parents=True)
     dirs, entries = set(), []
     for src, dst in files.items():
-        parts = pathlib.PurePosixPath(dst).parts
-        for i in range(1, len(parts)):
-            dirs.add("/".join(parts[:i]))
+        dirs.update(_with_parents(pathlib.PurePosixPath(dst).parent))
         mode = stat.S_IFREG | (0o755 if os.access(src, os.X_OK) or
                                dst.startswith(("init", "sbin/")) else 0o644)
         entries.append((dst, mode, src.read_bytes()))
     for d in ["proc", "sys", "dev", "run", "tmp", "etc", "var/run",
               "dev/hugepages", "usr/sbin", "sbin"]:
-        dirs.update("/".join(d.split("/")[:i + 1])
-                    for i in range(len(d.split("/"))))
+        dirs.update(_with_parents(d))
     # busybox's modprobe reads modules.dep: made for exactly these files.
     with tempfile.TemporaryDirectory() as tmp:
         for src, dst in files.items():

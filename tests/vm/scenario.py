@@ -45,12 +45,16 @@ def free_udp_ports(n):
     return ports
 
 
+# The failover port over the guest's two NICs; the primary named, so that
+# the PMD probes it again when it comes back.
+FAILOVER_VDEV = ("net_failover0,standby=%s,primary=%s" %
+                 (qemu.STANDBY_PCI, qemu.PRIMARY_PCI))
+
+
 def start_dpdk(vm):
-    args = ("net_failover0,standby=%s,primary=%s" %
-            (qemu.STANDBY_PCI, qemu.PRIMARY_PCI))
     vm.send("dpdk-failover-fwd -l 0-1 -n 1 -m 256 "
             "--log-level=pmd.net.failover*:info --vdev '%s' -- "
-            "--mac-swap --announce & app=$!" % args)
+            "--mac-swap --announce & app=$!" % FAILOVER_VDEV)
     vm.expect(r"port %d is a failover port" % FAILOVER_PORT, APP_S)
 
 
@@ -200,10 +204,9 @@ def run_journal(rundir, log=print):
         m = vm.mark()
         vm.send("dpdk-testpmd -l 0-1 -n 1 -m 256 "
                 "-d /lib/x86_64-linux-gnu/librte_net_failover.so "
-                "--log-level=pmd.net.failover*:info --vdev "
-                "'net_failover0,standby=%s,primary=%s' -- -i "
+                "--log-level=pmd.net.failover*:info --vdev '%s' -- -i "
                 "--forward-mode=macswap --port-topology=loop" %
-                (qemu.STANDBY_PCI, qemu.PRIMARY_PCI))
+                FAILOVER_VDEV)
         vm.expect(r"testpmd> $", APP_S, m)
         for cmd in JOURNAL:
             out = testpmd(vm, cmd)

@@ -84,7 +84,6 @@ class Switch:
         self.replies = []           # (time, seq, cable)
         self.probes = {}            # probe seq -> (time, cable) answered
         self.probe_seq = PROBE_BASE
-        self.other = [0, 0]         # frames from the guest that answer none
         self.running = True
         self.tx_on = True
         self.sending = threading.Event()
@@ -112,10 +111,9 @@ class Switch:
             if frame[6:12] != self.mac:
                 continue
             with self.lock:
+                # anything from the guest's MAC (an announce too) teaches
                 self.where, self.seen_at = cable, now
-                if seq is None:
-                    self.other[cable] += 1
-                else:
+                if seq is not None:
                     self.replies.append((now, seq, cable))
                     self.answer.notify_all()
 
@@ -166,11 +164,6 @@ class Switch:
         """Stop the generator; the counter keeps counting late replies."""
         self.tx_on = False
         self.threads[-1].join()
-
-    def replies_on(self, cable, since):
-        with self.lock:
-            return sum(1 for t, _, c in self.replies
-                       if c == cable and t >= since)
 
     def wait_replies(self, cable, since, count, timeout):
         """The time of the @count-th reply on @cable after @since."""
