@@ -12,7 +12,6 @@ seen by valgrind; the mbufs are counted by the program."""
 import re
 import shutil
 
-
 from conftest import BUILD, PMD, TOP, run
 
 PROG = BUILD / "tests/fo_lifecycle"
