@@ -831,15 +831,6 @@ carries_tx(const char *name)
 		owned_by_failover(port) && port_opackets(port) > 0;
 }
 
-static uint64_t
-port_opackets_by_name(const char *name)
-{
-	uint16_t port;
-
-	return rte_eth_dev_get_port_by_name(name, &port) == 0 ?
-		port_opackets(port) : 0;
-}
-
 /* Owned by the failover port, kept out: not started, nothing sent. */
 static bool
 held_out(const char *name)
@@ -960,20 +951,36 @@ remove_by_name(const char *via, const char *name)
 	return do_remove(port);
 }
 
+/* The failover port's xstat @p name: the PMD reads its sub-devices. */
+static uint64_t
+fo_xstat(const char *name)
+{
+	uint64_t id, value;
+
+	if (rte_eth_xstats_get_id_by_name(fo_port, name, &id) != 0 ||
+			rte_eth_xstats_get_by_id(fo_port, &id, &value, 1) != 1)
+		return 0;
+	return value;
+}
+
 /*
- * The port of @p name transmits: its counter moves. A port still counted
- * as carrying TX may be one the PMD is releasing after a late removal.
+ * The primary @p name transmits: the PMD's count of what it sent moves.
+ * Not the sub-device's own counters: the PMD may be releasing the port
+ * after a late removal, and ethdev cannot be asked about a port that
+ * another thread is freeing.
  */
 static bool
 transmitting(const char *name)
 {
 	uint64_t before;
+	uint16_t port;
 
-	if (!carries_tx(name))
+	if (rte_eth_dev_get_port_by_name(name, &port) != 0 ||
+			!owned_by_failover(port))
 		return false;
-	before = port_opackets_by_name(name);
+	before = fo_xstat("primary_opackets");
 	rte_delay_us_sleep(1000);
-	return port_opackets_by_name(name) > before;
+	return fo_xstat("primary_opackets") > before;
 }
 
 /*
