@@ -306,3 +306,66 @@ def test_proc_info_and_dumpcap_across_readoption(prefix, rundir, hugepages):
         assert "Link up" in out, out
         print("proc-info runs %d, captured %d + %d packets"
           % (loop.runs, len(lens), len(after)))
+
+
+# gdb stops proc-info in its first rte_eth_stats_get (on the failover
+# port), then at the next of: a nested rte_eth_stats_get (the PMD reading a
+# sub-device from inside that call) or an rte_mp request (the PMD asking
+# the primary); and kills it there.
+GDB_KILL_IN_STATS = """set breakpoint pending on
+set confirm off
+break rte_eth_stats_get
+break rte_mp_request_sync
+disable 2
+commands 1
+disable 1
+enable 2
+tbreak rte_eth_stats_get
+continue
+end
+run
+bt 4
+kill
+"""
+
+
+def proc_info_killed_in_stats(prefix, rundir):
+    """dpdk-proc-info --stats under gdb, killed with SIGKILL (as the OOM
+    killer would) inside the failover port's stats op; gdb's output."""
+    script = rundir / "kill-in-stats.gdb"
+    script.write_text(GDB_KILL_IN_STATS)
+    prog = [PROC_INFO]
+    # the sanitized stage's wrapper script: gdb follows its exec
+    with open(PROC_INFO, "rb") as f:
+        if f.read(2) == b"#!":
+            prog = ["/bin/sh", PROC_INFO]
+    p = subprocess.run(
+        ["gdb", "-nx", "-batch", "-x", str(script), "--args"] + prog +
+        ["--file-prefix", prefix, "--no-pci", "-d", str(PMD), "--",
+         "--stats"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=120)
+    return p.stdout
+
+
+def test_killed_secondary_cannot_freeze_primary(prefix, rundir, hugepages):
+    """A secondary killed inside the failover port's stats op leaves the
+    primary working: a detach of the primary returns, the PMD re-adopts
+    it, the next proc-info answers, and testpmd exits on request. The
+    secondary path must hold nothing the primary needs (issue 12.2)."""
+    with session(prefix, rundir) as tp:
+        tp.cmd("start")
+        tp.stats_until(FO, lambda st: st["TX-packets"] > 0, what="traffic")
+        out = proc_info_killed_in_stats(prefix, rundir)
+        # killed inside the op, not before it or after it
+        assert re.search(r" hit (Temporary breakpoint 3|Breakpoint 2), ",
+                         out), out
+        assert "[Inferior 1 (process" in out and "killed" in out, out
+        mark = tp.mark()
+        detach(tp, "net_null0")
+        tp.expect_log("TX on standby (was primary)", mark)
+        tp.expect_log("TX on primary (was standby)", mark)
+        assert pi_stats(prefix)["TX-packets"] > 0
+        tp.cmd("stop")
+    # the session's exit checks that testpmd quit by itself
+

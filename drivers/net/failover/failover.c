@@ -27,30 +27,6 @@ fo_set_burst_functions(struct rte_eth_dev *dev)
 	dev->tx_descriptor_status = failover_tx_descriptor_status;
 }
 
-/* Shared with secondary processes, which take it in their ops. */
-static void
-fo_mutex_init(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t attr;
-
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-	pthread_mutex_init(m, &attr);
-	pthread_mutexattr_destroy(&attr);
-}
-
-/* Waited on with priv->lock, which is shared: shared as well. */
-static void
-fo_cond_init(pthread_cond_t *c)
-{
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-	pthread_cond_init(c, &attr);
-	pthread_condattr_destroy(&attr);
-}
-
 static void
 fo_priv_free(struct rte_eth_dev *dev)
 {
@@ -75,9 +51,10 @@ fo_priv_init(struct rte_eth_dev *dev, const char *name,
 	priv->args = *args;
 	priv->tx_role = FO_ROLE_NONE;
 	priv->last_tx_role = FO_ROLE_NONE;
-	fo_mutex_init(&priv->lock);
-	fo_mutex_init(&priv->cb_lock);
-	fo_cond_init(&priv->release_done);
+	/* The primary's alone: secondaries ask it (failover_mp.c). */
+	pthread_mutex_init(&priv->lock, NULL);
+	pthread_mutex_init(&priv->cb_lock, NULL);
+	pthread_cond_init(&priv->release_done, NULL);
 	fo_stats_init(&priv->stats,
 		sizeof(struct rte_eth_stats) / sizeof(uint64_t));
 	fo_datapath_init(priv);
@@ -136,6 +113,11 @@ failover_probe(struct rte_vdev_device *vdev)
 	/* After our own probes of sub-devices, whose NEW events we skip. */
 	if (ret == 0)
 		ret = fo_intr_register(priv);
+	if (ret == 0) {
+		ret = fo_mp_primary_init(priv);
+		if (ret != 0)
+			fo_intr_unregister(priv);
+	}
 	if (ret != 0) {
 		struct fo_release rel[FO_NB_ROLES];
 		enum fo_role r;

@@ -130,6 +130,8 @@ rte_pmd_failover_info_get(uint16_t port_id, struct rte_pmd_failover_info *info)
 		return ret;
 	if (info == NULL)
 		return -EINVAL;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return fo_secondary_info_get(&rte_eth_devices[port_id], info);
 	pthread_mutex_lock(&priv->lock);
 	info->tx_role = (enum rte_pmd_failover_role)priv->tx_role;
 	info->primary_port = priv->sub[FO_PRIMARY].port_id;

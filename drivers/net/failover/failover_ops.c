@@ -278,10 +278,9 @@ fo_dev_close(struct rte_eth_dev *dev)
 	enum fo_role r;
 	uint16_t i;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return 0;
-	/* No event may start on a port we are tearing down. */
+	/* No event or request may start on a port we are tearing down. */
 	fo_intr_unregister(priv);
+	fo_mp_primary_uninit();
 	pthread_mutex_lock(&priv->lock);
 	if (priv->started)
 		fo_dev_stop_locked(dev);
@@ -334,18 +333,6 @@ fo_dev_reset(struct rte_eth_dev *dev)
 	fo_journal_init(&priv->journal);
 	pthread_mutex_unlock(&priv->lock);
 	return ret;
-}
-
-/*
- * The primary keeps the link in the shared port data up to date; a
- * secondary reading it must not republish paths or arm alarms.
- */
-static int
-fo_secondary_link_update(struct rte_eth_dev *dev, int wait_to_complete)
-{
-	RTE_SET_USED(dev);
-	RTE_SET_USED(wait_to_complete);
-	return -1;
 }
 
 static int
@@ -995,12 +982,12 @@ fo_dev_stats_reset(struct rte_eth_dev *dev)
 		if (sub->state == FO_SUB_ABSENT || sub->port_id == FO_PORT_NONE)
 			continue;
 		ret = sub->state == FO_SUB_REMOVING ? -ENODEV :
-			fo_sub_port_stats_reset(sub->port_id);
+			rte_eth_stats_reset(sub->port_id);
 		if (ret == 0)
 			continue;
 		keep[r] = true;
 		/* Unreadable: it stands where it was last read. */
-		if (fo_sub_port_stats_get(sub->port_id, &st) == 0)
+		if (rte_eth_stats_get(sub->port_id, &st) == 0)
 			memcpy(now[r], &st, sizeof(st));
 		else
 			memcpy(now[r], priv->stats.last[r], sizeof(now[r]));
@@ -1353,22 +1340,5 @@ const struct eth_dev_ops failover_ops = {
 	.get_module_info = fo_get_module_info,
 	.get_module_eeprom = fo_get_module_eeprom,
 	.get_reg = fo_get_reg,
-	.eth_dev_priv_dump = fo_priv_dump,
-};
-
-/*
- * A secondary process reads what the primary keeps in shared memory and
- * may reset counters; what changes sub-devices or the datapath is the
- * primary's alone (ethdev answers -ENOTSUP). See failover_mp.c.
- */
-const struct eth_dev_ops failover_secondary_ops = {
-	.dev_close = fo_dev_close,
-	.link_update = fo_secondary_link_update,
-	.stats_get = fo_dev_stats_get,
-	.stats_reset = fo_dev_stats_reset,
-	.dev_infos_get = fo_dev_infos_get,
-	.xstats_get = fo_xstats_get,
-	.xstats_get_names = fo_xstats_get_names,
-	.xstats_reset = fo_xstats_reset,
 	.eth_dev_priv_dump = fo_priv_dump,
 };

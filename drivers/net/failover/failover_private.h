@@ -154,6 +154,23 @@ struct fo_sub {
 /* Basic counters kept per role as last read, for xstats. */
 #define FO_ROLE_STATS 8
 
+/* The failover counters, then each role's basic counters (xstats). */
+#define FO_NB_COUNTERS 6
+#define FO_NB_XSTATS (FO_NB_COUNTERS + FO_NB_ROLES * FO_ROLE_STATS)
+
+/* What a secondary reads of the port, written by the primary on request. */
+#define FO_SNAP_DUMP_LEN 4096
+struct fo_snapshot {
+	/* Odd while the primary writes (failover_mp.c). */
+	uint32_t seq;
+	unsigned int nb_xstats;
+	struct rte_eth_stats stats;
+	struct rte_eth_dev_info info;
+	uint64_t xstats[FO_NB_XSTATS];
+	struct rte_pmd_failover_info pinfo;
+	char dump[FO_SNAP_DUMP_LEN];
+};
+
 /* One line of the event history shown by telemetry and priv_dump. */
 #define FO_HISTORY 16
 #define FO_HISTORY_LEN 96
@@ -164,9 +181,8 @@ struct fo_history {
 
 /*
  * In the port's shared private data, which secondary processes map too.
- * Pointers to process-local things (dev, the shadows' drivers, the switch
- * callback) are the primary's own: only failover_secondary_ops and what
- * they call run in a secondary, and they read none of them.
+ * Everything here is the primary's; a secondary reads snap only, by its
+ * sequence count (failover_mp.c), and takes no lock.
  */
 struct fo_priv {
 	/* The primary's rte_eth_dev: secondaries have their own. */
@@ -272,6 +288,8 @@ struct fo_priv {
 	struct rte_eth_conf conf;
 	struct fo_queue *rxq[RTE_MAX_QUEUES_PER_PORT];
 	struct fo_queue *txq[RTE_MAX_QUEUES_PER_PORT];
+	/* For secondary processes; see failover_mp.c. */
+	struct fo_snapshot snap;
 };
 
 /* RX queues first, then TX queues: @p i below nb_rxq + nb_txq. */
@@ -347,11 +365,13 @@ int fo_dev_stop_locked(struct rte_eth_dev *dev);
 uint64_t fo_queue_sum_locked(const struct fo_priv *priv,
 		size_t offset);
 
-/* failover_mp.c: secondary processes. */
+/* failover_mp.c: secondary processes, and serving them in the primary. */
 int fo_secondary_probe(struct rte_vdev_device *vdev);
 int fo_secondary_remove(struct rte_eth_dev *dev);
-int fo_sub_port_stats_get(uint16_t port, struct rte_eth_stats *stats);
-int fo_sub_port_stats_reset(uint16_t port);
+int fo_mp_primary_init(struct fo_priv *priv);
+int fo_secondary_info_get(struct rte_eth_dev *dev,
+		struct rte_pmd_failover_info *info);
+void fo_mp_primary_uninit(void);
 
 /* failover_api.c: the public API, switchover notice, history. */
 bool fo_is_failover(uint16_t port_id);

@@ -505,7 +505,7 @@ fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub)
 	RTE_BUILD_BUG_ON(sizeof(st) % sizeof(uint64_t) != 0 ||
 		sizeof(st) / sizeof(uint64_t) > FO_STATS_MAX);
 	if (sub->port_id == FO_PORT_NONE ||
-			fo_sub_port_stats_get(sub->port_id, &st) != 0)
+			rte_eth_stats_get(sub->port_id, &st) != 0)
 		return;
 	fo_stats_update(&priv->stats, sub->role, (const uint64_t *)&st);
 	/* ipackets .. rx_nombuf: the first eight, last known, for xstats. */

@@ -28,8 +28,8 @@ static const char * const fo_counter_names[] = {
 	"failover_readoption_failures",
 };
 
-#define FO_NB_XSTATS (RTE_DIM(fo_counter_names) + \
-	FO_NB_ROLES * FO_ROLE_STATS)
+_Static_assert(RTE_DIM(fo_counter_names) == FO_NB_COUNTERS,
+	"FO_NB_COUNTERS is the number of fo_counter_names");
 
 int
 fo_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
