@@ -11,6 +11,8 @@
 #include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
+#include <rte_devargs.h>
+#include <bus_driver.h>
 #include <rte_pci.h>
 #include <bus_pci_driver.h>
 #include <rte_string_fns.h>
@@ -102,10 +104,45 @@ fo_pci_bound(const char *name)
 	return readlink(path, target, sizeof(target)) > 0;
 }
 
+static int
+fo_dev_name_is(const struct rte_device *dev, const void *name)
+{
+	return strcmp(rte_dev_name(dev), name);
+}
+
+/*
+ * Whether the device @p what names is on its bus and probed, asked of the
+ * bus itself. An application's detach of the primary is over once the
+ * answer is no: the vdev bus answers under the lock it holds for the whole
+ * of a removal, devargs included, so a probe made after it cannot meet
+ * that removal in EAL's devargs list, which has no lock of its own. The
+ * PCI bus has no such lock: there the race remains.
+ */
+static bool
+fo_dev_on_bus(const char *what)
+{
+	struct rte_device *dev = NULL;
+	struct rte_devargs da;
+
+	memset(&da, 0, sizeof(da));
+	if (rte_devargs_parse(&da, what) != 0)
+		return false;
+	if (da.bus != NULL && da.bus->find_device != NULL)
+		dev = da.bus->find_device(NULL, fo_dev_name_is, da.name);
+	rte_devargs_reset(&da);
+	/* A PCI device scanned but not bound yet is one to probe. */
+	return dev != NULL && rte_dev_is_probed(dev);
+}
+
 static void
 fo_reprobe(struct fo_priv *priv, const char *what)
 {
-	int ret = rte_dev_probe(what);
+	int ret;
+
+	/* Still there: nothing to probe, or its removal is in progress. */
+	if (fo_dev_on_bus(what))
+		return;
+	ret = rte_dev_probe(what);
 
 	/* Not there yet is the common case of a poll: no noise. */
 	if (ret == 0) {
