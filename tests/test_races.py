@@ -4,6 +4,10 @@ scripted steps of tests/functional/fo_functional (--step).
 
 Each run ends with the harness's own checks: every mbuf back in the pool
 after close, counters monotonic, every lcore still completing bursts."""
+import os
+import re
+import struct
+
 import pytest
 
 from conftest import BUILD, PMD, eal_args, run
@@ -14,9 +18,68 @@ SUBS = ["--primary", "net_null0", "--standby", "net_null1",
         "--primary-args", "net_null0", "--queues", "2"]
 
 
+# gdb in non-stop mode: a thread (by default any but main) that reaches FUNCTION
+# stays stopped there HOLD seconds while every other thread runs on; gdb
+# quits when the program exits. The CLI cannot wait in batch mode without
+# stopping gdb's event loop, hence Python and a timer.
+GDB_HOLD = """set pagination off
+set confirm off
+handle all nostop noprint pass
+set breakpoint pending on
+set non-stop on
+break %(function)s if $_thread %(thread)s
+python
+import threading
+def fo_hold(ev):
+    if not isinstance(ev, gdb.BreakpointEvent):
+        return
+    num = ev.inferior_thread.num
+    def resume():
+        gdb.execute("thread %%d" %% num)
+        gdb.execute("continue")
+    threading.Timer(%(hold)f, lambda: gdb.post_event(resume)).start()
+gdb.events.stop.connect(fo_hold)
+gdb.events.exited.connect(
+    lambda ev: gdb.post_event(lambda: gdb.execute("quit")))
+end
+run
+"""
+
+
+# gdb counts the calls of FUNCTION, and says how many at the end.
+GDB_COUNT = """set pagination off
+set confirm off
+handle all nostop noprint pass
+set breakpoint pending on
+break %(function)s
+commands
+silent
+continue
+end
+run
+info breakpoints
+"""
+
+
+def under_gdb_count(rundir, function):
+    """A command prefix counting FUNCTION's calls under GDB_COUNT."""
+    script = rundir / "count.gdb"
+    script.write_text(GDB_COUNT % {"function": function})
+    return ["gdb", "-q", "-nx", "-batch", "-x", str(script), "--args"]
+
+
+def under_gdb_hold(rundir, function, hold, thread="!= 1"):
+    """A command prefix running a program under GDB_HOLD; @thread: which
+    threads stop (gdb's numbers; the main thread is 1)."""
+    script = rundir / "hold.gdb"
+    script.write_text(GDB_HOLD % {"function": function, "hold": hold,
+                                  "thread": thread})
+    return ["gdb", "-q", "-nx", "-x", str(script), "--args"]
+
+
 def steps(prefix, vdevs, args, step_list, lcores="0@0,1@1,2@1,3@0",
-          timeout=180):
-    cmd = [str(HARNESS)] + eal_args(prefix, mem=512)
+          timeout=180, wrapper=()):
+    cmd = list(wrapper) + [str(HARNESS)] + eal_args(prefix, mem=512)
     cmd[cmd.index("-l"):cmd.index("-l") + 2] = ["--lcores", lcores]
     cmd += ["-d", str(PMD)]
     for v in vdevs:
@@ -24,10 +87,26 @@ def steps(prefix, vdevs, args, step_list, lcores="0@0,1@1,2@1,3@0",
     cmd += ["--"] + args + ["--packets", str(10 ** 12)]
     for s in step_list:
         cmd += ["--step", s]
-    out = run(cmd, timeout=timeout)
+    # gdb reads commands from stdin once its script is done: a pipe kept
+    # open keeps it serving events until the program exits
+    r, w = os.pipe()
+    env = dict(os.environ)
+    if wrapper:
+        # LeakSanitizer cannot stop the world under ptrace (sanitized stage)
+        env["ASAN_OPTIONS"] = ":".join(
+            o for o in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if o)
+    try:
+        out = run(cmd, timeout=timeout, stdin=r if wrapper else None,
+                  env=env)
+    finally:
+        os.close(r)
+        os.close(w)
     res = dict(l.split("=", 1) for l in out.stdout.splitlines()
                if "=" in l and " " not in l.split("=", 1)[0])
     assert out.returncode == 0, out.stdout[-3000:]
+    # under gdb: the program's own exit, not gdb's end killing it
+    assert not wrapper or "exited normally]" in out.stdout, \
+        out.stdout[-3000:]
     for i, s in enumerate(step_list):
         assert "step%d=ok %s" % (i, s) in out.stdout, out.stdout[-3000:]
     assert "error" not in res, out.stdout[-3000:]
@@ -35,6 +114,12 @@ def steps(prefix, vdevs, args, step_list, lcores="0@0,1@1,2@1,3@0",
     assert res["rx_bad_port"] == "0"
     assert res["mbufs_in_use_closed"] == "0"
     return res, out.stdout
+
+
+def gdb_hits(out):
+    """The hit count of the one breakpoint of GDB_COUNT."""
+    m = re.search(r"breakpoint already hit (\d+) time", out)
+    return int(m.group(1)) if m else 0
 
 
 def failover(extra=""):
@@ -127,3 +212,89 @@ def test_reconfigure_during_readoption(prefix):
     port's queue counts and the primary carries TX each time."""
     steps(prefix, NULLS + [failover()], SUBS, [
         "expect-adopted:net_null0", "reconfig:40"])
+
+
+def test_link_query_never_waits_for_a_bring_up(prefix, rundir):
+    """A datapath lcore reading the failover link with
+    rte_eth_link_get_nowait() while the PMD brings a returning primary up
+    (held 2 s inside its adoption by gdb, as a slow VF start would hold
+    it) is not kept waiting for it (issue 12.6)."""
+    res, _ = steps(prefix, NULLS + [failover()], SUBS + ["--link-poll"], [
+        "expect-adopted:net_null0", "remove:destroy:net_null0",
+        "expect-gone:net_null0", "plug:net_null0",
+        "expect-adopted:net_null0"],
+        wrapper=under_gdb_hold(rundir, "fo_sub_adopt_locked", 2.0))
+    # the longest call, against the 2 s the adoption holds the port for
+    assert int(res["link_nowait_max_us"]) < 200000, res
+
+
+def test_deferred_work_does_not_pile_up(prefix, rundir):
+    """While a returning primary warms up (warmup_ms), every link query
+    asks for the deferred work at the end of the window: 2,000 queries must
+    leave one request armed, not arm 2,000 alarms that all run at that
+    instant (issue 12.6). gdb counts the alarms armed in the process."""
+    _, out = steps(prefix, NULLS + [failover(",warmup_ms=1000")], SUBS, [
+        "expect-adopted:net_null0", "remove:destroy:net_null0",
+        "expect-gone:net_null0", "plug:net_null0",
+        "expect-owned:net_null0", "link-get:2000",
+        "expect-adopted:net_null0"],
+        wrapper=under_gdb_count(rundir, "rte_eal_alarm_set"))
+    # a handful of events and the window's end
+    print("alarms armed: %d" % gdb_hits(out))
+    assert gdb_hits(out) < 50, out[-3000:]
+
+
+def test_detach_failover_while_polling_absent_primary(prefix, rundir):
+    """rte_dev_remove() of the failover device while hotplug_poll probes an
+    absent primary every millisecond, 5 times. The removal holds the vdev
+    bus's lock while it closes the port (held there 20 ms by gdb, as a
+    slow close would), so a poll meets that lock; the close used to wait
+    for the poll, which waited for the lock (issue 12.3)."""
+    pcap_in = rundir / "in.pcap"
+    # an empty capture: the pcap header alone
+    pcap_in.write_bytes(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0,
+                                    65535, 1))
+    # net_pcap gets a MAC the failover port cannot give it: refused at
+    # creation, the primary stays absent, and every tick probes it again
+    fo = ("net_failover0,standby=(net_null5),primary=(net_pcap0,"
+          "rx_pcap=%s,tx_pcap=%s),hotplug_poll=1" %
+          (pcap_in, rundir / "out.pcap"))
+    steps(prefix, [], ["--create", fo, "--standby", "net_null5"],
+          ["detach-self:5"],
+          wrapper=under_gdb_hold(rundir, "failover_remove", 0.02,
+                                 thread="== 1"), timeout=60)
+
+
+@pytest.mark.parametrize("via", ["destroy", "rmv", "return"])
+def test_close_from_lsc_callback(prefix, via):
+    """The application closes the failover port from the port's own LSC
+    callback: raised in the thread that removes the last sub-device
+    (detach, RMV), or in the hotplug owner when a primary returns to a
+    port that had no path. The close must not wait for the callback it is
+    called from (issue 12.3), nor the PMD touch the port after it."""
+    gone = ["remove:destroy:net_null1", "expect-gone:net_null1"]
+    if via == "return":
+        seq = gone + ["remove:destroy:net_null0", "expect-gone:net_null0",
+                      "close-on-lsc:-", "plug:net_null0"]
+    else:
+        seq = gone + ["close-on-lsc:-", "remove:%s:net_null0" % via]
+    steps(prefix, NULLS + [failover()], SUBS + ["--lsc"],
+          ["expect-adopted:net_null0"] + seq + ["expect-closed:-"],
+          timeout=60)
+
+
+def test_close_keeps_the_applications_hotplug_handler(prefix, rundir):
+    """EAL's hotplug handler (SIGBUS on a vanished BAR, and the remapping
+    on a removal uevent) is the process's: the application enabled it,
+    and a failover port that wanted it too (probe_any starts the device
+    monitor and the handler) must not disable it when it closes (issue
+    12.7). EAL says nobody whether the handler is on, so gdb counts the
+    calls that turn it off; SIGBUS still goes to EAL's handler."""
+    mac = "02:fa:00:00:00:20"
+    _, out = steps(prefix, ["net_failover0,standby=(net_null1),mac=%s,"
+                            "probe_any=1" % mac], ["--standby", "net_null1"],
+                   ["hotplug-handler:on", "close:-",
+                    "expect-sigbus-handler:app"],
+                   wrapper=under_gdb_count(rundir,
+                                           "rte_dev_hotplug_handle_disable"))
+    assert gdb_hits(out) == 0, out[-3000:]

@@ -14,6 +14,7 @@ an in-process backend cannot serve virtio-user sub-devices probed at EAL
 init); that backend also sees, per sub-device, what the failover port sends.
 """
 import re
+import struct
 
 import pytest
 
@@ -481,3 +482,47 @@ def test_virtio_primary_link_loss_moves_tx(prefix, rundir, vhost_backend):
         assert s.ports()[port]["status"] == "up"
         s.cmd("stop")
         b.cmd("stop")
+
+
+# A primary that stays absent: net_pcap gets a MAC the failover port cannot
+# give it, so it is refused at creation, and every hotplug_poll tick probes
+# it again (and fails) under the vdev bus's lock.
+ABSENT_PRIMARY = ("net_failover0,standby=(net_null5),primary=(net_pcap0,"
+                  "rx_pcap=%s,tx_pcap=%s),hotplug_poll=1")
+
+
+@pytest.mark.parametrize("close_first", [False, True])
+def test_detach_failover_while_polling_absent_primary(prefix, rundir,
+                                                     close_first):
+    """`device detach net_failover0` while hotplug_poll probes an absent
+    primary every millisecond, 20 times (the port attached again each
+    time), with and without `port close` first: the detach holds the vdev
+    bus's lock while it closes the port, and the close used to wait for a
+    poll that waited for that lock (issue 12.3). Each detach returns, and
+    nothing of the port is left: without the close first, the standby's
+    device stays on the bus (closed) for the application to detach, as
+    the guide says."""
+    pcap_in = rundir / "in.pcap"
+    # an empty capture: the pcap header alone
+    pcap_in.write_bytes(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0,
+                                    65535, 1))
+    fo = ABSENT_PRIMARY % (pcap_in, rundir / "out.pcap")
+    with session(prefix, rundir, ["--vdev", fo]) as s:
+        for cycle in range(20):
+            port = s.port_of("net_failover0")
+            # a poll probed it (and failed) since the port was created
+            s.expect_log("pmd_pcap_probe(): Error", s.mark())
+            s.cmd("port stop %d" % port)
+            if close_first:
+                s.cmd("port close %d" % port)
+            out = s.cmd("device detach net_failover0", timeout=10)
+            assert "Device net_failover0 is detached" in out, \
+                "cycle %d: %s" % (cycle, out)
+            assert s.ports() == {}, "cycle %d" % cycle
+            if not close_first:
+                out = s.cmd("device detach net_null5", timeout=10)
+                assert "Device net_null5 is detached" in out, out
+            devs = s.cmd("show device info all")
+            assert "net_null5" not in devs and "net_pcap0" not in devs, devs
+            out = s.cmd("port attach " + fo, timeout=10)
+            assert "is attached" in out, out

@@ -75,6 +75,8 @@ static struct {
 	uint64_t rate;
 	uint64_t readd_at;
 	int control_thread;
+	int link_poll;
+	int lsc;
 } opt = {
 	.remove_via = "none",
 	.remove_role = "primary",
@@ -128,6 +130,16 @@ static int fo_closed;
  */
 static int prepare_req;
 static int prepare_ret;
+
+/*
+ * --link-poll: worker 0 reads the failover link with
+ * rte_eth_link_get_nowait() on every loop, as a datapath lcore watching the
+ * carrier would, and keeps the longest call (TSC cycles).
+ */
+static uint64_t link_nowait_max;
+
+/* What SIGBUS did once the application enabled EAL's hotplug handler. */
+static struct sigaction app_sigbus;
 
 static uint64_t peer_received;
 static uint64_t peer_first_tsc;
@@ -263,6 +275,16 @@ worker_main(void *arg)
 				rte_eth_tx_prepare(fo_port, 0, &m, 1);
 			rte_pktmbuf_free(m);
 			__atomic_store_n(&prepare_req, 2, __ATOMIC_RELEASE);
+		}
+		if (q == 0 && opt.link_poll) {
+			struct rte_eth_link link;
+			uint64_t t0 = rte_get_timer_cycles(), dt;
+
+			rte_eth_link_get_nowait(fo_port, &link);
+			dt = rte_get_timer_cycles() - t0;
+			if (dt > link_nowait_max)
+				__atomic_store_n(&link_nowait_max, dt,
+					__ATOMIC_RELAXED);
 		}
 		n = rte_eth_rx_burst(fo_port, q, rx, BURST);
 		for (i = 0; i < n; i++) {
@@ -524,6 +546,26 @@ do_remove(uint16_t port)
 static bool want(const char *name);
 static bool in_list(const char *list, const char *name);
 
+/*
+ * close-on-lsc: the application closes the failover port from the port's
+ * own LSC callback, in whichever thread the PMD raises it.
+ */
+static int
+close_on_lsc(uint16_t port, enum rte_eth_event_type type, void *arg,
+		void *ret_param)
+{
+	RTE_SET_USED(type);
+	RTE_SET_USED(arg);
+	RTE_SET_USED(ret_param);
+	if (port != fo_port || __atomic_load_n(&fo_closed, __ATOMIC_ACQUIRE))
+		return 0;
+	pause_workers();
+	rte_eth_dev_stop(port);
+	rte_eth_dev_close(port);
+	__atomic_store_n(&fo_closed, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static int
 setup_port(uint16_t port, uint16_t nb_q)
 {
@@ -538,6 +580,8 @@ setup_port(uint16_t port, uint16_t nb_q)
 	}
 	if (port == fo_port && want("vlan"))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
+	if (port == fo_port && opt.lsc)
+		conf.intr_conf.lsc = 1;
 	ret = rte_eth_dev_configure(port, nb_q, nb_q, &conf);
 	for (q = 0; ret == 0 && q < nb_q; q++)
 		ret = rte_eth_rx_queue_setup(port, q, 256, rte_socket_id(),
@@ -1207,6 +1251,53 @@ run_steps(void)
 				if (!ok)
 					printf("error=reconfig %u failed\n", k);
 			}
+		} else if (strncmp(steps[i], "detach-self", alen) == 0) {
+			int k, n = atoi(arg);
+
+			/*
+			 * rte_dev_remove() of the failover device itself, and
+			 * --create again, N times; the lcores stay paused.
+			 */
+			pause_workers();
+			ok = opt.create != NULL;
+			for (k = 0; ok && k < n; k++) {
+				ok = rte_dev_remove(rte_eth_devices[fo_port].device)
+					== 0 && rte_dev_probe(opt.create) == 0 &&
+					find_port("net_failover0", &fo_port) == 0;
+				if (!ok)
+					printf("error=detach-self %d failed\n", k);
+			}
+			/* A new port: its counters start again. */
+			memset(stats_prev, 0, sizeof(stats_prev));
+		} else if (strncmp(steps[i], "hotplug-handler", alen) == 0) {
+			/*
+			 * The application's own use of EAL's SIGBUS handler:
+			 * what SIGBUS does once it is enabled (sanitizers
+			 * have their own handler before).
+			 */
+			ok = rte_dev_hotplug_handle_enable() == 0 &&
+				sigaction(SIGBUS, NULL, &app_sigbus) == 0;
+		} else if (strncmp(steps[i], "expect-sigbus-handler", alen) ==
+				0) {
+			struct sigaction sa;
+
+			ok = sigaction(SIGBUS, NULL, &sa) == 0 &&
+				sa.sa_sigaction == app_sigbus.sa_sigaction &&
+				sa.sa_flags == app_sigbus.sa_flags;
+		} else if (strncmp(steps[i], "close-on-lsc", alen) == 0) {
+			ok = rte_eth_dev_callback_register(fo_port,
+				RTE_ETH_EVENT_INTR_LSC, close_on_lsc, NULL) == 0;
+		} else if (strncmp(steps[i], "expect-closed", alen) == 0) {
+			ok = WAIT_FOR(__atomic_load_n(&fo_closed,
+				__ATOMIC_ACQUIRE) &&
+				!rte_eth_dev_is_valid_port(fo_port)) == 0;
+		} else if (strncmp(steps[i], "link-get", alen) == 0) {
+			struct rte_eth_link link;
+			int k, n = atoi(arg);
+
+			/* As an application's control thread polls the link. */
+			for (k = 0, ok = 1; ok && k < n; k++)
+				ok = rte_eth_link_get(fo_port, &link) == 0;
 		} else if (strncmp(steps[i], "mtu", alen) == 0) {
 			ok = rte_eth_dev_set_mtu(fo_port, atoi(arg)) == 0;
 		} else if (strncmp(steps[i], "expect-adopted", alen) == 0) {
@@ -1264,7 +1355,9 @@ usage(const char *prog)
 		"[--create DEVARGS] [--cycles N --primary-args DEVARGS "
 		"[--settings mtu,mac,macs,promisc,vlan,rss,reta] "
 		"[--vias rmv,dev-event,dev-event2,destroy,link] "
-		"[--control-thread]] [--step ACTION:ARG...]\n", prog);
+		"[--control-thread]] [--link-poll] [--lsc] "
+		"[--step ACTION:ARG...]\n",
+		prog);
 }
 
 static int
@@ -1290,6 +1383,8 @@ parse_args(int argc, char **argv)
 		{ "step", required_argument, NULL, 'T' },
 		{ "readd-at", required_argument, NULL, 'D' },
 		{ "control-thread", no_argument, NULL, 'K' },
+		{ "link-poll", no_argument, NULL, 'L' },
+		{ "lsc", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -1313,6 +1408,8 @@ parse_args(int argc, char **argv)
 		case 'V': opt.vias = optarg; break;
 		case 'D': opt.readd_at = strtoull(optarg, NULL, 0); break;
 		case 'K': opt.control_thread = 1; break;
+		case 'L': opt.link_poll = 1; break;
+		case 'I': opt.lsc = 1; break;
 		case 'T':
 			if (nb_steps == MAX_STEPS) {
 				usage(argv[0]);
@@ -1535,6 +1632,9 @@ out:
 		printf("received=%" PRIu64 "\n", received);
 		printf("rx_bad_port=%" PRIu64 "\n", bad_port);
 	}
+	if (opt.link_poll)
+		printf("link_nowait_max_us=%" PRIu64 "\n",
+			link_nowait_max * 1000000 / hz);
 	printf("primary_present=%d\n", rte_eth_dev_is_valid_port(primary_port));
 	printf("primary_opackets_end=%" PRIu64 "\n", port_opackets(primary_port));
 	printf("standby_opackets=%" PRIu64 "\n", port_opackets(standby_port));

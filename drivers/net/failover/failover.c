@@ -35,7 +35,6 @@ fo_priv_free(struct rte_eth_dev *dev)
 	rte_eth_dev_owner_delete(priv->owner.id);
 	pthread_mutex_destroy(&priv->lock);
 	pthread_mutex_destroy(&priv->cb_lock);
-	pthread_cond_destroy(&priv->release_done);
 	rte_eth_dev_release_port(dev);
 }
 
@@ -54,7 +53,6 @@ fo_priv_init(struct rte_eth_dev *dev, const char *name,
 	/* The primary's alone: secondaries ask it (failover_mp.c). */
 	pthread_mutex_init(&priv->lock, NULL);
 	pthread_mutex_init(&priv->cb_lock, NULL);
-	pthread_cond_init(&priv->release_done, NULL);
 	fo_stats_init(&priv->stats,
 		sizeof(struct rte_eth_stats) / sizeof(uint64_t));
 	fo_datapath_init(priv);
@@ -126,7 +124,7 @@ failover_probe(struct rte_vdev_device *vdev)
 		fo_sub_uninit_locked(priv, true, rel);
 		pthread_mutex_unlock(&priv->lock);
 		FO_FOREACH_ROLE(r)
-			fo_sub_release_finish(priv, &rel[r]);
+			fo_sub_release_finish(priv->name, &rel[r]);
 		fo_priv_free(dev);
 		return ret;
 	}

@@ -82,26 +82,36 @@ fo_tsc_to_ms(uint64_t tsc)
 
 /* The port whose switchover callback this thread runs, if any. */
 static RTE_DEFINE_PER_LCORE(struct fo_priv *, fo_in_switch_cb);
+/* The port was closed from inside its switchover callback: priv is gone. */
+static RTE_DEFINE_PER_LCORE(bool, fo_closed_in_switch_cb);
 
 void
+fo_switch_closing(struct fo_priv *priv)
+{
+	if (RTE_PER_LCORE(fo_in_switch_cb) == priv)
+		RTE_PER_LCORE(fo_closed_in_switch_cb) = true;
+}
+
+bool
 fo_switch_notify(struct fo_priv *priv)
 {
 	rte_pmd_failover_switch_cb cb;
 	struct fo_priv *outer;
 	enum fo_role from, to;
+	bool closed;
 	void *arg;
 
 	pthread_mutex_lock(&priv->lock);
 	if (!priv->switch_pending) {
 		pthread_mutex_unlock(&priv->lock);
-		return;
+		return true;
 	}
 	priv->switch_pending = false;
 	from = priv->switch_from;
 	to = priv->tx_role;
 	pthread_mutex_unlock(&priv->lock);
 	if (from == to)
-		return;
+		return true;
 	pthread_mutex_lock(&priv->cb_lock);
 	cb = priv->switch_cb;
 	arg = priv->switch_cb_arg;
@@ -109,14 +119,20 @@ fo_switch_notify(struct fo_priv *priv)
 		__atomic_fetch_add(&priv->cb_running, 1, __ATOMIC_ACQUIRE);
 	pthread_mutex_unlock(&priv->cb_lock);
 	if (cb == NULL)
-		return;
+		return true;
 	/* No lock held: the callback may use the ethdev API and ours. */
 	outer = RTE_PER_LCORE(fo_in_switch_cb);
 	RTE_PER_LCORE(fo_in_switch_cb) = priv;
+	RTE_PER_LCORE(fo_closed_in_switch_cb) = false;
 	cb(priv->dev->data->port_id, (enum rte_pmd_failover_role)from,
 		(enum rte_pmd_failover_role)to, arg);
+	closed = RTE_PER_LCORE(fo_closed_in_switch_cb);
+	RTE_PER_LCORE(fo_closed_in_switch_cb) = false;
 	RTE_PER_LCORE(fo_in_switch_cb) = outer;
+	if (closed)
+		return false;
 	__atomic_fetch_sub(&priv->cb_running, 1, __ATOMIC_RELEASE);
+	return true;
 }
 
 int

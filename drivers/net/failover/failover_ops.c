@@ -279,6 +279,7 @@ fo_dev_close(struct rte_eth_dev *dev)
 	uint16_t i;
 
 	/* No event or request may start on a port we are tearing down. */
+	fo_switch_closing(priv);
 	fo_intr_unregister(priv);
 	fo_mp_primary_uninit();
 	pthread_mutex_lock(&priv->lock);
@@ -295,11 +296,10 @@ fo_dev_close(struct rte_eth_dev *dev)
 	priv->nb_txq = 0;
 	pthread_mutex_unlock(&priv->lock);
 	FO_FOREACH_ROLE(r)
-		fo_sub_release_finish(priv, &rel[r]);
+		fo_sub_release_finish(priv->name, &rel[r]);
 	rte_eth_dev_owner_delete(priv->owner.id);
 	pthread_mutex_destroy(&priv->lock);
 	pthread_mutex_destroy(&priv->cb_lock);
-	pthread_cond_destroy(&priv->release_done);
 	FO_LOG(INFO, priv, "closed");
 	return 0;
 }
@@ -339,18 +339,27 @@ static int
 fo_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
-	bool changed;
+	bool changed = false;
 
-	RTE_SET_USED(wait_to_complete);
-	pthread_mutex_lock(&priv->lock);
-	/* Polling covers sub-devices that raise no LSC: TX may move. */
-	changed = fo_datapath_publish_locked(priv);
 	/*
-	 * The reader may be a datapath lcore: a switch seen here is told to
-	 * the application from the deferred work, not from this thread.
+	 * rte_eth_link_get_nowait() comes from datapath lcores too: it must
+	 * neither wait for the lock, which a bring-up may hold for long, nor
+	 * wait out a grace period. A change of path it sees (a sub-device
+	 * that raises no LSC) is published by the deferred work instead.
 	 */
+	if (!wait_to_complete) {
+		if (pthread_mutex_trylock(&priv->lock) != 0)
+			return -1;
+		if (fo_datapath_stale_locked(priv) || priv->switch_pending)
+			fo_service_schedule(priv);
+		pthread_mutex_unlock(&priv->lock);
+		return -1;
+	}
+	pthread_mutex_lock(&priv->lock);
+	changed = fo_datapath_publish_locked(priv);
+	/* The switch is told to the application from the deferred work. */
 	if (priv->switch_pending)
-		fo_service_schedule_locked(priv);
+		fo_service_schedule(priv);
 	pthread_mutex_unlock(&priv->lock);
 	return changed ? 0 : -1;
 }
@@ -379,7 +388,7 @@ fo_dev_set_link_up(struct rte_eth_dev *dev)
 	if (ret == 0)
 		fo_journal_set_link_down(j, false);
 	fo_journal_unlock(dev);
-	fo_link_update(dev, 0);
+	fo_link_update(dev, 1);
 	return ret;
 }
 
@@ -393,7 +402,7 @@ fo_dev_set_link_down(struct rte_eth_dev *dev)
 	if (ret == 0)
 		fo_journal_set_link_down(j, true);
 	fo_journal_unlock(dev);
-	fo_link_update(dev, 0);
+	fo_link_update(dev, 1);
 	return ret;
 }
 

@@ -208,26 +208,18 @@ struct fo_priv {
 	 */
 	uint64_t bind_wait_end;
 	/*
-	 * Removed devices still being stopped and removed by their release
-	 * threads, and the condition their end signals (under lock).
-	 */
-	pthread_cond_t release_done;
-	unsigned int releasing;
-	/*
 	 * Ports claimed in their NEW event, per role, waiting for the
 	 * deferred work to adopt them (ethdev calls fail until NEW returns).
 	 */
 	uint16_t claimed[FO_NB_ROLES];
 	/* A device event asked the deferred work to probe the primary. */
 	bool probe_pending;
-	/* Closing: release threads re-arm no deferred work. */
-	bool closing;
 	/* The EAL device event monitor was started for us. */
 	bool monitor_started;
 	/* ... and EAL's hotplug handler (SIGBUS on a vanished BAR). */
 	bool hotplug_handled;
-	/* The deferred-work alarm is armed. */
-	bool service_armed;
+	/* Which port the hotplug owner serves (failover_owner.c). */
+	uint32_t owner_gen;
 	/* The application has configured the port. */
 	bool configured;
 	/* The application has started the port (set before ethdev's own). */
@@ -325,7 +317,7 @@ struct fo_release {
 };
 void fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		struct fo_release *rel);
-void fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel);
+void fo_sub_release_finish(const char *name, const struct fo_release *rel);
 void fo_sub_uninit_locked(struct fo_priv *priv, bool give_back,
 		struct fo_release rel[FO_NB_ROLES]);
 void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
@@ -347,18 +339,29 @@ int failover_rx_descriptor_status(void *queue, uint16_t offset);
 int failover_tx_descriptor_status(void *queue, uint16_t offset);
 void fo_set_burst_functions(struct rte_eth_dev *dev);
 bool fo_datapath_publish_locked(struct fo_priv *priv);
+bool fo_datapath_stale_locked(struct fo_priv *priv);
 void fo_datapath_init(struct fo_priv *priv);
 
 /* failover_intr.c: events and deferred work. */
 int fo_intr_register(struct fo_priv *priv);
 void fo_intr_unregister(struct fo_priv *priv);
-void fo_service_schedule_locked(struct fo_priv *priv);
-void fo_service_schedule_at_locked(struct fo_priv *priv, uint64_t tsc);
 void fo_link_notify(struct fo_priv *priv, bool changed);
 void fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
 		const struct rte_device *rdev);
 struct fo_priv *fo_handle_get(uint16_t port_id);
 void fo_handle_put(uint16_t port_id);
+
+/*
+ * failover_owner.c: the deferred work, and every EAL hotplug call it makes,
+ * in one thread. Asking for work needs no lock and may come from anywhere.
+ */
+/* How long a PCI primary that EAL reported added may take to be bound. */
+#define FO_BIND_WAIT_MS 30000
+int fo_owner_attach(struct fo_priv *priv, bool hotplug_handler);
+void fo_owner_detach(struct fo_priv *priv);
+void fo_service_schedule(struct fo_priv *priv);
+void fo_service_schedule_at(struct fo_priv *priv, uint64_t tsc);
+bool fo_is_pci(const char *name);
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);
@@ -377,7 +380,9 @@ void fo_mp_primary_uninit(void);
 bool fo_is_failover(uint16_t port_id);
 void fo_history_add_locked(struct fo_priv *priv, const char *fmt, ...)
 	__rte_format_printf(2, 3);
-void fo_switch_notify(struct fo_priv *priv);
+/* False when the callback closed the port: @p priv is gone then. */
+bool fo_switch_notify(struct fo_priv *priv);
+void fo_switch_closing(struct fo_priv *priv);
 uint64_t fo_tsc_to_ms(uint64_t tsc);
 
 /* failover_xstats.c: xstats and priv_dump. */

@@ -369,6 +369,27 @@ fo_path_has(const union fo_path *p, uint16_t port)
 		(p->nb_rx > 1 && p->rx[1] == port);
 }
 
+/* Whether the published paths are not what the sub-devices call for. */
+bool
+fo_datapath_stale_locked(struct fo_priv *priv)
+{
+	union fo_path path;
+	enum fo_role tx_role;
+	uint64_t next_tsc;
+	struct fo_queue *q;
+	unsigned int i;
+
+	path = fo_path_compute(priv, &tx_role, &next_tsc);
+	if (tx_role != priv->tx_role)
+		return true;
+	for (i = 0; i < (unsigned int)priv->nb_rxq + priv->nb_txq; i++) {
+		q = fo_queue_at_locked(priv, i);
+		if (q != NULL && q->path.word != path.word)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Publish the paths the sub-device states call for, to every queue. When a
  * port leaves the paths, or the TX port changes, return only after the
@@ -434,7 +455,7 @@ fo_datapath_publish_locked(struct fo_priv *priv)
 		priv->tx_role = tx_role;
 	}
 	if (next_tsc != 0)
-		fo_service_schedule_at_locked(priv, next_tsc);
+		fo_service_schedule_at(priv, next_tsc);
 
 	memset(&link, 0, sizeof(link));
 	if (tx_role != FO_ROLE_NONE &&

@@ -422,7 +422,7 @@ fo_sub_adopt_claimed_locked(struct fo_priv *priv)
 			if (rte_eth_devices[port].data != NULL &&
 					rte_eth_devices[port].data->owner.id ==
 					priv->owner.id) {
-				fo_service_schedule_locked(priv);
+				fo_service_schedule(priv);
 				continue;
 			}
 			__atomic_store_n(&priv->claimed[r], FO_PORT_NONE,
@@ -837,8 +837,9 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 				sizeof(rel->bus));
 		}
 		/*
-		 * A removed PCI device is stopped by its release thread
-		 * (failover_intr.c): a vanished one takes seconds.
+		 * A removed PCI device is stopped by the hotplug owner, not
+		 * under the lock (failover_owner.c): a vanished one takes
+		 * seconds.
 		 */
 		if (rte_eth_devices[port].data->dev_started) {
 			if (rel->remove && strcmp(rel->bus, "pci") == 0)
@@ -865,7 +866,7 @@ fo_dev_name_cmp(const struct rte_device *dev, const void *name)
 
 /* Without the lock: remove the device, unless someone else did already. */
 void
-fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel)
+fo_sub_release_finish(const char *name, const struct fo_release *rel)
 {
 	struct rte_bus *bus;
 	int ret;
@@ -888,7 +889,8 @@ fo_sub_release_finish(struct fo_priv *priv, const struct fo_release *rel)
 		rte_eth_dev_stop(rel->stop_port);
 	ret = rte_eal_hotplug_remove(rel->bus, rel->name);
 	if (ret != 0)
-		FO_EV_LOG(INFO, priv, "removal of %s: %s", rel->name,
+		rte_log(RTE_LOG_INFO, failover_event_logtype,
+			"%s: removal of %s: %s\n", name, rel->name,
 			rte_strerror(-ret));
 }
 
