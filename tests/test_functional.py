@@ -17,7 +17,7 @@ HARNESS = BUILD / "tests/fo_functional"
 
 
 def scenario(rundir, prefix, via, role="primary", queues=1, packets=20000,
-             primary="net_null0", extra=()):
+             primary="net_null0", extra=(), env=None):
     sock = rundir / "vhost.sock"
     # main lcore + vhost peer + one worker per queue, on the 2 cores
     lcores = ",".join(["0@0", "1@1"] + ["%d@%d" % (2 + q, (q + 1) % 2)
@@ -35,7 +35,7 @@ def scenario(rundir, prefix, via, role="primary", queues=1, packets=20000,
             "--remove-role", role, "--queues", str(queues),
             "--packets", str(packets), "--remove-at", str(packets // 2),
             "--peer-log", str(rundir / "peer.log")] + list(extra)
-    out = run(cmd, timeout=120)
+    out = run(cmd, timeout=120, env=env)
     res = {}
     for line in out.stdout.splitlines():
         if "=" in line and " " not in line.split("=", 1)[0]:
@@ -62,9 +62,18 @@ def check_common(res, packets, sub_errors_ok=False):
 
 @pytest.mark.parametrize("via", ["rmv", "dev-event", "destroy"])
 @pytest.mark.parametrize("queues", [1, 2])
-def test_primary_removed_under_traffic(rundir, prefix, via, queues):
+def test_primary_removed_under_traffic(rundir, prefix, via, queues,
+                                       sync=None):
     packets = 20000
-    res, log = scenario(rundir, prefix, via, queues=queues, packets=packets)
+    env = None
+    if sync is not None:
+        # the grace period without the expedited membarrier() (issue 12.4)
+        env = dict(os.environ, FO_TEST_SYNC=sync)
+    res, log = scenario(rundir, prefix, via, queues=queues, packets=packets,
+                        env=env)
+    if sync is not None:
+        assert "no expedited membarrier(): grace periods use" in log, log
+        assert ("a fence in every burst" in log) == (sync == "fence")
     check_common(res, packets)
     assert int(res["remove_ret"]) == 0
     # TX moved to the standby, and the primary device was released
@@ -106,6 +115,15 @@ def test_primary_link_down_keeps_device(rundir, prefix):
 
 # Detach of the started virtio-user standby works because the PMD stops the
 # port before the driver's remove runs (virtio-user refuses a started one).
+@pytest.mark.parametrize("sync", ["global", "fence"])
+@pytest.mark.parametrize("via", ["rmv", "destroy"])
+def test_grace_period_fallbacks(rundir, prefix, via, sync):
+    """The removal under traffic on 2 queues, with the grace period made by
+    the system-wide membarrier() or by a fence in every burst, as on a
+    kernel without the expedited one (forced by FO_TEST_SYNC)."""
+    test_primary_removed_under_traffic(rundir, prefix, via, 2, sync=sync)
+
+
 @pytest.mark.parametrize("via", ["rmv", "dev-event", "destroy"])
 def test_standby_removed_primary_keeps_running(rundir, prefix, via):
     packets = 20000

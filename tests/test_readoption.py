@@ -21,13 +21,14 @@ HARNESS = BUILD / "tests/fo_functional"
 LONG = os.environ.get("FO_LONG") == "1"
 
 
-def harness(prefix, vdevs, args, lcores="0@0,1@1,2@1,3@0", timeout=600):
+def harness(prefix, vdevs, args, lcores="0@0,1@1,2@1,3@0", timeout=600,
+            env=None):
     cmd = [str(HARNESS)] + eal_args(prefix, mem=512)
     cmd[cmd.index("-l"):cmd.index("-l") + 2] = ["--lcores", lcores]
     cmd += ["-d", str(PMD)]
     for v in vdevs:
         cmd += ["--vdev", v]
-    out = run(cmd + ["--"] + args, timeout=timeout)
+    out = run(cmd + ["--"] + args, timeout=timeout, env=env)
     res = dict(l.split("=", 1) for l in out.stdout.splitlines()
                if "=" in l and " " not in l.split("=", 1)[0])
     return out, res
@@ -51,19 +52,23 @@ def check_clean(out, res, tx_slack=0):
     assert res["fo_opackets"] == res["sent"]
 
 
-def test_cycles_null_every_path(prefix):
+@pytest.mark.parametrize("sync", [None, "fence"])
+def test_cycles_null_every_path(prefix, sync):
     """1,000 cycles (10,000 long) rotating ethdev RMV, the EAL removal
     event, the event twice, detach and carrier loss; MTU, default MAC, RSS
-    key and RETA read back each time."""
+    key and RETA read back each time. Also with the grace period of a
+    kernel without membarrier(): a fence in every burst (FO_TEST_SYNC)."""
     cycles = 10000 if LONG else 1000
+    env = None if sync is None else dict(os.environ, FO_TEST_SYNC=sync)
     out, res = harness(prefix, [
         "net_null0", "net_null1,no-rx=1",
         "net_failover0,standby=net_null1,primary=net_null0"], [
         "--primary", "net_null0", "--standby", "net_null1",
         "--primary-args", "net_null0", "--queues", "2",
         "--cycles", str(cycles), "--packets", str(10 ** 12),
-        "--settings", "mtu,mac,rss,reta"])
+        "--settings", "mtu,mac,rss,reta"], env=env)
     check_clean(out, res)
+    assert (sync is not None) == ("grace periods use" in out.stdout)
     assert int(res["cycles"]) == cycles
     assert int(res["cycles_verified"]) == cycles
     # one cycle in five takes the carrier away: the device stays

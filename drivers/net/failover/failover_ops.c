@@ -1227,6 +1227,7 @@ fo_queue_new(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->priv = FO_PRIV(dev);
 	q->qid = qid;
 	q->port_id = dev->data->port_id;
+	q->fence = FO_PRIV(dev)->sync_mode == FO_SYNC_FENCE;
 	q->path.tx = FO_PORT_NONE;
 	q->nb_desc = nb_desc;
 	q->socket_id = socket_id;

@@ -65,6 +65,17 @@ union fo_path {
 #define FO_PATH_STANDBY_WITH_PRIMARY 2
 
 /*
+ * How fo_datapath_sync() sees every lcore's seq store (failover_rxtx.c):
+ * membarrier() on the process's threads, on the system's, or a full fence
+ * in every burst when the kernel has neither.
+ */
+enum fo_sync_mode {
+	FO_SYNC_EXPEDITED,
+	FO_SYNC_GLOBAL,
+	FO_SYNC_FENCE,
+};
+
+/*
  * One RX or TX queue of the failover port. Each queue has its own cache
  * line, the only one a burst touches: the lcore owning the queue writes
  * seq (and drops, standby_tx) on every burst; the control thread writes
@@ -76,9 +87,11 @@ union fo_path {
  *    and reads path in between.
  *  - To take a sub-device out of the datapath, the control thread stores
  *    new path words, then fo_datapath_sync() issues membarrier() so that
- *    every lcore's pending seq store is visible, then waits on each queue
- *    whose seq is odd until it changes. After that no lcore can still use
- *    the old path, and the sub-device may be stopped and freed.
+ *    every lcore's pending seq store is visible (or, where the kernel has
+ *    no membarrier(), fences, as bursts then do after entering), then
+ *    waits on each queue whose seq is odd until it changes. After that no
+ *    lcore can still use the old path, and the sub-device may be stopped
+ *    and freed.
  *  - Bursts never take a lock or do an atomic read-modify-write.
  */
 struct fo_queue {
@@ -87,6 +100,8 @@ struct fo_queue {
 	uint16_t qid;
 	/* The failover port, written to mbuf->port on RX. */
 	uint16_t port_id;
+	/* FO_SYNC_FENCE: bursts fence after entering (set at setup). */
+	uint8_t fence;
 	union fo_path path;
 	/* TX: packets dropped for want of a path. */
 	uint64_t drops;
@@ -267,7 +282,8 @@ struct fo_priv {
 	bool bus_removing;
 	struct fo_history history[FO_HISTORY];
 	unsigned int history_next;
-	bool use_membarrier;
+	/* How the grace period makes the lcores' seq stores visible. */
+	enum fo_sync_mode sync_mode;
 	/*
 	 * The queues, their numbers and the configuration as our own ops last
 	 * saw them, under the lock. ethdev's configure and queue setup change

@@ -2,7 +2,10 @@
  * Copyright(c) 2026 The dpdk-failover authors
  */
 
+#include <errno.h>
 #include <linux/membarrier.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,16 +17,21 @@
 
 /*
  * Entering and leaving a burst are plain stores: the writer's membarrier()
- * supplies the full fence that the reader side leaves out. The signal fences
- * only keep the compiler from moving the path load out of the odd window.
- * Only the queue's lcore writes seq, so the value read on entry serves for
- * both stores.
+ * supplies the full fence that the reader side leaves out. The signal fence
+ * only keeps the compiler from moving the path load out of the odd window.
+ * Without membarrier() the burst fences itself: its odd store is then
+ * ordered before its path load, as the writer's path stores are before its
+ * seq loads, so one of the two sees the other. Only the queue's lcore writes
+ * seq, so the value read on entry serves for both stores.
  */
 static __rte_always_inline void
 fo_qsbr_enter(struct fo_queue *q, uint32_t seq)
 {
 	__atomic_store_n(&q->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(q->fence))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 static __rte_always_inline void
@@ -221,21 +229,77 @@ failover_tx_descriptor_status(void *queue, uint16_t offset)
 }
 
 static int
-fo_membarrier(void)
+fo_membarrier(int cmd)
 {
-	return syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	return syscall(__NR_membarrier, cmd, 0, 0);
 }
 
+static const char * const fo_sync_names[] = {
+	[FO_SYNC_EXPEDITED] = "expedited",
+	[FO_SYNC_GLOBAL] = "global",
+	[FO_SYNC_FENCE] = "fence",
+};
+
+/*
+ * The mode is chosen before any queue exists, once per port: bursts learn
+ * it at queue setup. FO_TEST_SYNC=expedited|global|fence forces one; it is
+ * meant for tests of the fallbacks, on kernels that have membarrier().
+ */
 void
 fo_datapath_init(struct fo_priv *priv)
 {
+	const char *force;
+	int cmds = fo_membarrier(MEMBARRIER_CMD_QUERY);
+	unsigned int m;
+
+	/* Read at probe, as EAL reads its own environment. */
+	force = getenv("FO_TEST_SYNC"); /* NOLINT(concurrency-mt-unsafe) */
+
+	priv->sync_mode = FO_SYNC_FENCE;
 	/* Registration is per process and idempotent. */
-	priv->use_membarrier = syscall(__NR_membarrier,
-			MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
-			fo_membarrier() == 0;
-	if (!priv->use_membarrier)
-		FO_LOG(WARNING, priv, "membarrier() unavailable: removal waits "
-			"for every queue to be polled once more");
+	if (fo_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
+			fo_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
+		priv->sync_mode = FO_SYNC_EXPEDITED;
+	else if (cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL) != 0)
+		priv->sync_mode = FO_SYNC_GLOBAL;
+	for (m = 0; force != NULL && m < RTE_DIM(fo_sync_names); m++) {
+		if (strcmp(force, fo_sync_names[m]) == 0)
+			priv->sync_mode = m;
+	}
+	if (priv->sync_mode != FO_SYNC_EXPEDITED)
+		FO_LOG(WARNING, priv, "no expedited membarrier(): grace periods "
+			"use %s", priv->sync_mode == FO_SYNC_GLOBAL ?
+			"the system-wide membarrier() (slower removals)" :
+			"a fence in every burst (slower bursts)");
+}
+
+/*
+ * Make every lcore's seq store visible. A failure of the expedited call
+ * (-ENOMEM is possible) falls back to the system-wide one; neither
+ * failing, try again: a removal may not go on without the barrier.
+ */
+static void
+fo_barrier_all(struct fo_priv *priv)
+{
+	bool logged = false;
+
+	if (priv->sync_mode == FO_SYNC_FENCE) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		return;
+	}
+	for (;;) {
+		if (priv->sync_mode == FO_SYNC_EXPEDITED &&
+				fo_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)
+				== 0)
+			return;
+		if (fo_membarrier(MEMBARRIER_CMD_GLOBAL) == 0)
+			return;
+		if (!logged)
+			FO_LOG(ERR, priv, "membarrier() failed (%s): retrying",
+				rte_strerror(errno));
+		logged = true;
+		rte_delay_us_sleep(1000);
+	}
 }
 
 /* Wait until no lcore can still be using a path published before now. */
@@ -244,52 +308,25 @@ fo_datapath_sync(struct fo_priv *priv)
 {
 	unsigned int nb_q = priv->nb_rxq + priv->nb_txq;
 	uint32_t snap[2 * RTE_MAX_QUEUES_PER_PORT];
-	uint64_t deadline;
 	struct fo_queue *q;
 	unsigned int i;
 
-	if (priv->use_membarrier)
-		fo_membarrier();
-	else
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	fo_barrier_all(priv);
 	while (__atomic_load_n(&priv->aux_inflight, __ATOMIC_ACQUIRE) != 0)
 		rte_pause();
-
 	for (i = 0; i < nb_q; i++) {
 		q = fo_queue_at_locked(priv, i);
 		snap[i] = q == NULL ? 0 :
 			__atomic_load_n(&q->seq, __ATOMIC_ACQUIRE);
 	}
-	/*
-	 * Without membarrier an even seq proves nothing (the lcore's store may
-	 * not be visible yet, and its path load may have been done before its
-	 * odd store): wait for the next exit from a burst instead, but give up
-	 * on a queue nobody polls after a while. Best effort only.
-	 */
-	deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
+	/* An even seq: not in a burst, or in one that sees the new path. */
 	for (i = 0; i < nb_q; i++) {
 		q = fo_queue_at_locked(priv, i);
 		if (q == NULL)
 			continue;
-		if (priv->use_membarrier) {
-			while ((snap[i] & 1) != 0 && __atomic_load_n(&q->seq,
-					__ATOMIC_ACQUIRE) == snap[i])
-				rte_pause();
-		} else {
-			uint32_t seq;
-
-			for (;;) {
-				seq = __atomic_load_n(&q->seq,
-					__ATOMIC_ACQUIRE);
-				if (seq != snap[i] && (seq & 1) == 0)
-					break;
-				if (seq == snap[i] && (seq & 1) == 0 &&
-						rte_get_timer_cycles() >=
-						deadline)
-					break;
-				rte_pause();
-			}
-		}
+		while ((snap[i] & 1) != 0 && __atomic_load_n(&q->seq,
+				__ATOMIC_ACQUIRE) == snap[i])
+			rte_pause();
 	}
 }
 
