@@ -50,19 +50,6 @@ fo_apply_all_locked(struct rte_eth_dev *dev, const char *what,
 	return ret;
 }
 
-static int
-fo_apply_all(struct rte_eth_dev *dev, const char *what, fo_apply_t *apply,
-		const void *arg, fo_apply_t *undo, const void *undo_arg)
-{
-	struct fo_priv *priv = FO_PRIV(dev);
-	int ret;
-
-	pthread_mutex_lock(&priv->lock);
-	ret = fo_apply_all_locked(dev, what, apply, arg, undo, undo_arg);
-	pthread_mutex_unlock(&priv->lock);
-	return ret;
-}
-
 /* Lock and unlock around an apply and its journal entry. */
 static struct fo_journal *
 fo_journal_lock(struct rte_eth_dev *dev)
@@ -243,8 +230,9 @@ fo_queue_release_locked(struct rte_eth_dev *dev, void **slot,
 	if (table[q->qid] == q)
 		table[q->qid] = NULL;
 	/* Counters outlive the queue: they never go backwards. */
-	priv->tx_drops_base += q->drops;
-	priv->standby_tx_base += q->standby_tx;
+	priv->tx_drops_base += __atomic_load_n(&q->drops, __ATOMIC_RELAXED);
+	priv->standby_tx_base += __atomic_load_n(&q->standby_tx,
+		__ATOMIC_RELAXED);
 	rte_free(q);
 	*slot = NULL;
 }
@@ -1139,6 +1127,12 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->tx_queue_offload_capa &= ~RTE_ETH_TX_OFFLOAD_MT_LOCKFREE;
 	info->reta_size = sizes_differ ? 0 : reta_size;
 	info->hash_key_size = sizes_differ ? 0 : key_size;
+	/*
+	 * A table the journal cannot keep could not be given to a returning
+	 * sub-device: not offered (drivers take their own exact size only).
+	 */
+	if (info->reta_size > FO_JOURNAL_RETA)
+		info->reta_size = 0;
 	if (info->flow_type_rss_offloads == 0) {
 		info->hash_key_size = 0;
 		info->reta_size = 0;
@@ -1170,48 +1164,57 @@ fo_txq_stop(uint16_t port, const void *arg)
 	return rte_eth_dev_tx_queue_stop(port, *(const uint16_t *)arg);
 }
 
+/*
+ * Apply a queue start or stop and record the queue's state under the lock:
+ * a returning sub-device's bring-up replays the states (failover_sub.c),
+ * and must not fall between the two.
+ */
+static int
+fo_queue_state_apply(struct rte_eth_dev *dev, const char *what,
+		fo_apply_t *apply, fo_apply_t *undo, uint16_t qid,
+		uint8_t *state, uint8_t value)
+{
+	struct fo_priv *priv = FO_PRIV(dev);
+	int ret;
+
+	pthread_mutex_lock(&priv->lock);
+	ret = fo_apply_all_locked(dev, what, apply, &qid, undo, &qid);
+	if (ret == 0)
+		*state = value;
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
 static int
 fo_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 {
-	int ret = fo_apply_all(dev, "rx queue start", fo_rxq_start, &qid,
-			fo_rxq_stop, &qid);
-
-	if (ret == 0)
-		dev->data->rx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STARTED;
-	return ret;
+	return fo_queue_state_apply(dev, "rx queue start", fo_rxq_start,
+		fo_rxq_stop, qid, &dev->data->rx_queue_state[qid],
+		RTE_ETH_QUEUE_STATE_STARTED);
 }
 
 static int
 fo_rx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
 {
-	int ret = fo_apply_all(dev, "rx queue stop", fo_rxq_stop, &qid,
-			fo_rxq_start, &qid);
-
-	if (ret == 0)
-		dev->data->rx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STOPPED;
-	return ret;
+	return fo_queue_state_apply(dev, "rx queue stop", fo_rxq_stop,
+		fo_rxq_start, qid, &dev->data->rx_queue_state[qid],
+		RTE_ETH_QUEUE_STATE_STOPPED);
 }
 
 static int
 fo_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 {
-	int ret = fo_apply_all(dev, "tx queue start", fo_txq_start, &qid,
-			fo_txq_stop, &qid);
-
-	if (ret == 0)
-		dev->data->tx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STARTED;
-	return ret;
+	return fo_queue_state_apply(dev, "tx queue start", fo_txq_start,
+		fo_txq_stop, qid, &dev->data->tx_queue_state[qid],
+		RTE_ETH_QUEUE_STATE_STARTED);
 }
 
 static int
 fo_tx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
 {
-	int ret = fo_apply_all(dev, "tx queue stop", fo_txq_stop, &qid,
-			fo_txq_start, &qid);
-
-	if (ret == 0)
-		dev->data->tx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STOPPED;
-	return ret;
+	return fo_queue_state_apply(dev, "tx queue stop", fo_txq_stop,
+		fo_txq_start, qid, &dev->data->tx_queue_state[qid],
+		RTE_ETH_QUEUE_STATE_STOPPED);
 }
 
 static struct fo_queue *

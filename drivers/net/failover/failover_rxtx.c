@@ -74,7 +74,7 @@ failover_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nb;
 
 	fo_qsbr_enter(q, seq);
-	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_ACQUIRE);
 	if (likely(path.nb_rx == 2)) {
 		/*
 		 * The primary (rx[0] when polled) goes first, but on one burst
@@ -112,7 +112,8 @@ fo_tx_no_path(struct fo_queue *q, union fo_path path,
 		return 0;
 	/* Drop and count, as Linux net_failover does. */
 	rte_pktmbuf_free_bulk(pkts, n);
-	q->drops += n;
+	/* One writer, read by control threads: a store, not an RMW. */
+	__atomic_store_n(&q->drops, q->drops + n, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -125,11 +126,12 @@ failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nb;
 
 	fo_qsbr_enter(q, seq);
-	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_ACQUIRE);
 	if (likely(path.tx != FO_PORT_NONE)) {
 		nb = rte_eth_tx_burst(path.tx, q->qid, pkts, n);
 		if (unlikely(path.flags & FO_PATH_STANDBY_WITH_PRIMARY))
-			q->standby_tx += nb;
+			__atomic_store_n(&q->standby_tx, q->standby_tx + nb,
+				__ATOMIC_RELAXED);
 	} else {
 		nb = fo_tx_no_path(q, path, pkts, n);
 	}
@@ -168,7 +170,7 @@ failover_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nb = n;
 
 	fo_qsbr_enter(q, seq);
-	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_ACQUIRE);
 	if (path.tx != FO_PORT_NONE)
 		nb = rte_eth_tx_prepare(path.tx, q->qid, pkts, n);
 	fo_qsbr_leave(q, seq);
@@ -184,7 +186,7 @@ failover_rx_queue_count(void *queue)
 	int c, i, err = 0;
 
 	fo_aux_enter(q);
-	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_ACQUIRE);
 	for (i = 0; i < path.nb_rx; i++) {
 		c = rte_eth_rx_queue_count(path.rx[i], q->qid);
 		if (c >= 0)
@@ -206,7 +208,7 @@ failover_rx_descriptor_status(void *queue, uint16_t offset)
 
 	/* Descriptors of the first polled device (the primary when up). */
 	fo_aux_enter(q);
-	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_ACQUIRE);
 	if (path.nb_rx > 0)
 		ret = rte_eth_rx_descriptor_status(path.rx[0], q->qid, offset);
 	fo_aux_leave(q);
@@ -221,7 +223,7 @@ failover_tx_descriptor_status(void *queue, uint16_t offset)
 	int ret = -ENODEV;
 
 	fo_aux_enter(q);
-	path.word = __atomic_load_n(&q->path.word, __ATOMIC_RELAXED);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_ACQUIRE);
 	if (path.tx != FO_PORT_NONE)
 		ret = rte_eth_tx_descriptor_status(path.tx, q->qid, offset);
 	fo_aux_leave(q);

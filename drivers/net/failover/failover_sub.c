@@ -348,8 +348,9 @@ fo_sub_find_locked(struct fo_priv *priv, enum fo_role role,
 
 /*
  * In a port's NEW event, before it becomes visible: claim it if it is ours.
- * ethdev refuses calls on it until the event returns, so the port data is
- * read and its owner written directly; no other owner can exist yet. The
+ * ethdev refuses most calls on it until the event returns, so the port data
+ * is read directly; its owner is set through ethdev (which takes an
+ * allocated port), and an application that owned it first keeps it. The
  * adoption proper (MAC rule, device info) is deferred.
  */
 bool
@@ -384,7 +385,11 @@ fo_sub_claim(struct fo_priv *priv, uint16_t port_id)
 			data->name, fo_role_name(role));
 		return false;
 	}
-	data->owner = priv->owner;
+	if (rte_eth_dev_owner_set(port_id, &priv->owner) != 0) {
+		__atomic_store_n(&priv->claimed[role], FO_PORT_NONE,
+			__ATOMIC_RELEASE);
+		return false;
+	}
 	return true;
 }
 
