@@ -1679,6 +1679,21 @@ out:
 		rte_eth_dev_stop(fo_port);
 		rte_eth_dev_close(fo_port);
 	}
+	/*
+	 * Sub-devices the application probed are its ports again once the
+	 * failover port is closed: closed here, as an application does, before
+	 * the vhost backends they talk to.
+	 */
+	RTE_ETH_FOREACH_DEV(port) {
+		bool peer = port == peer_port;
+
+		for (lcore = 0; lcore < nb_extra_peers; lcore++)
+			peer |= port == extra_peers[lcore];
+		if (peer)
+			continue;
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
 	if (peer_port != UINT16_MAX) {
 		rte_eth_dev_stop(peer_port);
 		rte_eth_dev_close(peer_port);

@@ -121,7 +121,7 @@ failover_probe(struct rte_vdev_device *vdev)
 		enum fo_role r;
 
 		pthread_mutex_lock(&priv->lock);
-		fo_sub_uninit_locked(priv, true, rel);
+		fo_sub_uninit_locked(priv, rel);
 		pthread_mutex_unlock(&priv->lock);
 		FO_FOREACH_ROLE(r)
 			fo_sub_release_finish(priv->name, &rel[r]);

@@ -273,7 +273,7 @@ fo_dev_close(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&priv->lock);
 	if (priv->started)
 		fo_dev_stop_locked(dev);
-	fo_sub_uninit_locked(priv, false, rel);
+	fo_sub_uninit_locked(priv, rel);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		fo_queue_release_locked(dev, &dev->data->rx_queues[i],
 			priv->rxq);

@@ -361,8 +361,12 @@ fo_service(uint16_t port_id, uint32_t gen, bool poll)
 		return;
 	}
 	pthread_mutex_lock(&priv->lock);
-	/* Ours to remove at close, as at creation. */
-	if (job.probed)
+	/*
+	 * Ours to remove at close, as at creation, if it was given in
+	 * parentheses; a device the application declared, created again from
+	 * its own arguments, stays the application's.
+	 */
+	if (job.probed && priv->args.primary.probe[0] != '\0')
 		priv->sub[FO_PRIMARY].probed_here = true;
 	fo_sub_adopt_claimed_locked(priv);
 	FO_FOREACH_ROLE(r) {

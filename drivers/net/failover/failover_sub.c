@@ -900,13 +900,15 @@ fo_sub_release_finish(const char *name, const struct fo_release *rel)
 }
 
 /*
- * On close, every sub-device port is closed. On a failed creation, ports
- * the application probed go back to it untouched: only what the PMD probed
- * itself is undone. The removals are left in @p rel for after the lock.
+ * On close and on a failed creation, ports the application probed go back
+ * to it, stopped and unowned, as bonding gives back its members: the
+ * application may build a failover port over them again (Open vSwitch
+ * does, on del-port and add-port). What the PMD probed itself is closed and
+ * removed, and so is a device being removed. The removals are left in
+ * @p rel for after the lock.
  */
 void
-fo_sub_uninit_locked(struct fo_priv *priv, bool give_back,
-		struct fo_release rel[FO_NB_ROLES])
+fo_sub_uninit_locked(struct fo_priv *priv, struct fo_release rel[FO_NB_ROLES])
 {
 	enum fo_role r;
 
@@ -914,10 +916,13 @@ fo_sub_uninit_locked(struct fo_priv *priv, bool give_back,
 		struct fo_sub *sub = &priv->sub[r];
 
 		memset(&rel[r], 0, sizeof(rel[r]));
-		if (give_back && !sub->probed_here &&
-				sub->port_id != FO_PORT_NONE)
+		if (!sub->probed_here && sub->port_id != FO_PORT_NONE &&
+				sub->state != FO_SUB_REMOVING) {
+			if (rte_eth_devices[sub->port_id].data->dev_started)
+				rte_eth_dev_stop(sub->port_id);
 			fo_sub_disown_locked(priv, sub);
-		else
+		} else {
 			fo_sub_release_begin_locked(priv, sub, &rel[r]);
+		}
 	}
 }
