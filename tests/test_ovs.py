@@ -171,6 +171,20 @@ class Traffic(threading.Thread):
         self.join()
 
 
+def settled(ovs):
+    """The peer's and the failover port's counters once they stop moving
+    (no traffic offered: what is in flight has arrived)."""
+    last = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        now = ovs.port_stats("peer"), ovs.port_stats("fo")
+        if now == last:
+            return now
+        last = now
+        time.sleep(0.2)
+    raise AssertionError("counters still moving: %r" % (last,))
+
+
 def carries(ifc, what, timeout=20):
     """Packets arrive at the kernel end of @ifc again (TX through it)."""
     before = rx_packets(ifc)
@@ -237,7 +251,11 @@ def test_ovs_bridge_survives_detach_of_the_primary(ovs):
         # the peer sends meanwhile leaves through one sub-device or the
         # other
         backs = ovs.log.read_text().count("TX on primary (was standby)")
-        peer0, fo0 = ovs.port_stats("peer"), ovs.port_stats("fo")
+        # counters read while nothing flows: the two reads are not atomic
+        traffic.stop()
+        peer0, fo0 = settled(ovs)
+        traffic = Traffic()
+        traffic.start()
         for cycle in range(20):
             out = ovs.appctl("netdev-dpdk/detach", "net_tap0")
             assert "have been detached" in out, (cycle, out)
@@ -251,16 +269,13 @@ def test_ovs_bridge_survives_detach_of_the_primary(ovs):
         # counters are folded across the primary's removals
         # (a TX ring that was full, under a sanitizer's slowness, is OVS's
         # drop, counted as such: the failover port never drops itself)
-        def sent():
-            fo = ovs.port_stats("fo")
-            return fo["tx"] + fo["tx_dropped"] - fo0["tx"] - fo0["tx_dropped"]
-        wait_for(lambda: sent() >= ovs.port_stats("peer")["rx"] - peer0["rx"],
-                 "the failover port's TX to catch up", timeout=10)
-        peer, fo = ovs.port_stats("peer"), ovs.port_stats("fo")
+        peer, fo = settled(ovs)
         print("detach cycles: peer RX %d, failover TX %d, OVS TX drops %d" %
               (peer["rx"] - peer0["rx"], fo["tx"] - fo0["tx"],
                fo["tx_dropped"] - fo0["tx_dropped"]))
         assert fo["tx_errors"] == fo0["tx_errors"]
+        assert (fo["tx"] + fo["tx_dropped"] - fo0["tx"] - fo0["tx_dropped"] ==
+                peer["rx"] - peer0["rx"]), (peer0, peer, fo0, fo)
         traffic = Traffic()
         traffic.start()
 

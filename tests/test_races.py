@@ -101,8 +101,14 @@ def steps(prefix, vdevs, args, step_list, lcores="0@0,1@1,2@1,3@0",
     finally:
         os.close(r)
         os.close(w)
-    res = dict(l.split("=", 1) for l in out.stdout.splitlines()
-               if "=" in l and " " not in l.split("=", 1)[0])
+    res = {}
+    for l in out.stdout.splitlines():
+        # gdb's "[Thread ... exited]" may precede a line of the program's
+        while wrapper and l.startswith("[") and "]" in l:
+            l = l.split("]", 1)[1]
+        if "=" in l and " " not in l.split("=", 1)[0]:
+            k, v = l.split("=", 1)
+            res[k] = v
     assert out.returncode == 0, out.stdout[-3000:]
     # under gdb: the program's own exit, not gdb's end killing it
     assert not wrapper or "exited normally]" in out.stdout, \
