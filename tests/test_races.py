@@ -304,3 +304,18 @@ def test_close_keeps_the_applications_hotplug_handler(prefix, rundir):
                    wrapper=under_gdb_count(rundir,
                                            "rte_dev_hotplug_handle_disable"))
     assert gdb_hits(out) == 0, out[-3000:]
+
+
+@pytest.mark.parametrize("via", ["destroy", "rmv", "return"])
+def test_close_from_switchover_callback(prefix, via):
+    """The same from the PMD's switchover callback
+    (rte_pmd_failover_switch_callback_register()): called in the thread
+    that removes the primary, or in the hotplug owner when it returns."""
+    if via == "return":
+        seq = ["remove:destroy:net_null0", "expect-gone:net_null0",
+               "close-on-switch:-", "plug:net_null0"]
+    else:
+        seq = ["close-on-switch:-", "remove:%s:net_null0" % via]
+    steps(prefix, NULLS + [failover()], SUBS,
+          ["expect-adopted:net_null0"] + seq + ["expect-closed:-"],
+          timeout=60)

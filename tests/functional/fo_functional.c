@@ -25,6 +25,7 @@
  *              the release, as vfio repeats its release request
  */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -557,13 +558,44 @@ close_on_lsc(uint16_t port, enum rte_eth_event_type type, void *arg,
 	RTE_SET_USED(type);
 	RTE_SET_USED(arg);
 	RTE_SET_USED(ret_param);
-	if (port != fo_port || __atomic_load_n(&fo_closed, __ATOMIC_ACQUIRE))
+	static int closing;
+
+	/* The stop below announces a switch too: once is enough. */
+	if (port != fo_port || __atomic_exchange_n(&closing, 1,
+			__ATOMIC_ACQ_REL))
 		return 0;
 	pause_workers();
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 	__atomic_store_n(&fo_closed, 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* The PMD given with -d, for its API (the harness is not linked to it). */
+static const char *pmd_path;
+
+/* close-on-switch: the same from the PMD's switchover callback. */
+static void
+close_on_switch(uint16_t port, int from, int to, void *arg)
+{
+	RTE_SET_USED(from);
+	RTE_SET_USED(to);
+	RTE_SET_USED(arg);
+	close_on_lsc(port, RTE_ETH_EVENT_INTR_LSC, NULL, NULL);
+}
+
+static int
+register_close_on_switch(void)
+{
+	int (*reg)(uint16_t, void (*)(uint16_t, int, int, void *), void *);
+	void *h;
+
+	h = pmd_path != NULL ? dlopen(pmd_path, RTLD_NOW | RTLD_NOLOAD) : NULL;
+	if (h == NULL)
+		return -1;
+	*(void **)&reg = dlsym(h, "rte_pmd_failover_switch_callback_register");
+	dlclose(h);
+	return reg != NULL ? reg(fo_port, close_on_switch, NULL) : -1;
 }
 
 static int
@@ -1287,6 +1319,8 @@ run_steps(void)
 		} else if (strncmp(steps[i], "close-on-lsc", alen) == 0) {
 			ok = rte_eth_dev_callback_register(fo_port,
 				RTE_ETH_EVENT_INTR_LSC, close_on_lsc, NULL) == 0;
+		} else if (strncmp(steps[i], "close-on-switch", alen) == 0) {
+			ok = register_close_on_switch() == 0;
 		} else if (strncmp(steps[i], "expect-closed", alen) == 0) {
 			ok = WAIT_FOR(__atomic_load_n(&fo_closed,
 				__ATOMIC_ACQUIRE) &&
@@ -1447,6 +1481,10 @@ main(int argc, char **argv)
 
 	/* Line by line even into a pipe: a crash must not eat the report. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (lcore = 1; (int)lcore + 1 < argc; lcore++) {
+		if (strcmp(argv[lcore], "-d") == 0)
+			pmd_path = argv[lcore + 1];
+	}
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		printf("error=EAL init failed\n");

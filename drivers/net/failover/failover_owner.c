@@ -9,18 +9,18 @@
  * republish) and makes every EAL hotplug call of that work.
  *
  * Why one thread: EAL's devargs and PCI device lists have no lock of
- * their own (22.11), so two hotplug calls must never overlap. Deferred
- * work used to run in EAL alarms while removals of vanished PCI devices
- * ran in threads of their own: a poll could probe a primary whose old
- * self was being removed. Here the work of all ports is one sequence, and
- * a removal is over before any probe starts.
+ * their own (22.11), so two hotplug calls must never overlap, and a probe
+ * must not meet the removal of the same device's old self (a vanished
+ * PCI device takes seconds to remove). Here the work of all ports is one
+ * sequence, and a removal is over before any probe starts.
  *
  * Why not EAL alarms: an alarm cannot be moved earlier without
  * rte_eal_alarm_cancel(), which spins while the alarm runs and so cannot
- * be called with a lock the alarm takes; every request armed one more.
- * Here each port has one deadline (the earliest asked for) and one
- * hotplug_poll tick, and asking is a store under a lock that is never
- * held across a call.
+ * be called with a lock the alarm takes, nor from inside the bus's removal
+ * of the failover device when the alarm waits for that bus's lock. Here
+ * each port has one deadline (the earliest asked for) and one hotplug_poll
+ * tick, and asking is a store under a lock that is never held across a
+ * call.
  *
  * What the owner does not hold across an EAL call: the port. A call may
  * wait on a bus lock that an application's rte_dev_remove() of the

@@ -99,10 +99,11 @@ int rte_pmd_failover_force_standby(uint16_t port_id, bool on);
 /**
  * A switchover notice: the transmit side moved from @p from to @p to.
  * Called from the thread that caused it: the EAL interrupt thread for
- * device events and the PMD's deferred work (including changes seen when
- * the application reads the link), the application's thread for its own
- * control operations; never from a burst. No lock of the PMD is held: it
- * may call the ethdev API and this API, including unregistering itself.
+ * device events, the PMD's hotplug thread for its deferred work (including
+ * changes seen when the application reads the link), the application's
+ * thread for its own control operations; never from a burst. No lock of
+ * the PMD is held: it may call the ethdev API and this API, including
+ * unregistering itself, and it may close the port.
  */
 typedef void (*rte_pmd_failover_switch_cb)(uint16_t port_id,
 		enum rte_pmd_failover_role from, enum rte_pmd_failover_role to,
