@@ -7,6 +7,7 @@ run directory, so tests never share EAL state or sockets.
 import os
 import pathlib
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,19 @@ def prefix(request):
     """A unique EAL --file-prefix for the test."""
     name = "".join(c if c.isalnum() else "_" for c in request.node.name)
     return "fo%d_%s" % (os.getpid(), name[-24:])
+
+
+def absent_primary_failover(rundir):
+    """Failover devargs whose primary stays absent: net_pcap gets a MAC the
+    failover port cannot give it, so it is refused at creation, and every
+    hotplug_poll tick (1 ms) probes it again, and fails, under the vdev
+    bus's lock. Its input is an empty capture (the pcap header alone)."""
+    pcap_in = rundir / "in.pcap"
+    pcap_in.write_bytes(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0,
+                                    65535, 1))
+    return ("net_failover0,standby=(net_null5),primary=(net_pcap0,"
+            "rx_pcap=%s,tx_pcap=%s),hotplug_poll=1" %
+            (pcap_in, rundir / "out.pcap"))
 
 
 def run(cmd, timeout=120, **kw):

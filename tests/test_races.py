@@ -6,11 +6,11 @@ Each run ends with the harness's own checks: every mbuf back in the pool
 after close, counters monotonic, every lcore still completing bursts."""
 import os
 import re
-import struct
 
 import pytest
 
-from conftest import BUILD, PMD, eal_args, run
+from conftest import (BUILD, PMD, absent_primary_failover, eal_args,
+                      run)
 
 HARNESS = BUILD / "tests/fo_functional"
 NULLS = ["net_null0", "net_null1,no-rx=1"]
@@ -18,7 +18,7 @@ SUBS = ["--primary", "net_null0", "--standby", "net_null1",
         "--primary-args", "net_null0", "--queues", "2"]
 
 
-# gdb in non-stop mode: a thread (by default any but main) that reaches FUNCTION
+# gdb in non-stop mode: a thread (by default any but main) reaching FUNCTION
 # stays stopped there HOLD seconds while every other thread runs on; gdb
 # quits when the program exits. The CLI cannot wait in batch mode without
 # stopping gdb's event loop, hence Python and a timer.
@@ -256,15 +256,7 @@ def test_detach_failover_while_polling_absent_primary(prefix, rundir):
     bus's lock while it closes the port (held there 20 ms by gdb, as a
     slow close would), so a poll meets that lock; the close used to wait
     for the poll, which waited for the lock (issue 12.3)."""
-    pcap_in = rundir / "in.pcap"
-    # an empty capture: the pcap header alone
-    pcap_in.write_bytes(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0,
-                                    65535, 1))
-    # net_pcap gets a MAC the failover port cannot give it: refused at
-    # creation, the primary stays absent, and every tick probes it again
-    fo = ("net_failover0,standby=(net_null5),primary=(net_pcap0,"
-          "rx_pcap=%s,tx_pcap=%s),hotplug_poll=1" %
-          (pcap_in, rundir / "out.pcap"))
+    fo = absent_primary_failover(rundir)
     steps(prefix, [], ["--create", fo, "--standby", "net_null5"],
           ["detach-self:5"],
           wrapper=under_gdb_hold(rundir, "failover_remove", 0.02,

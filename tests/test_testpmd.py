@@ -14,11 +14,10 @@ an in-process backend cannot serve virtio-user sub-devices probed at EAL
 init); that backend also sees, per sub-device, what the failover port sends.
 """
 import re
-import struct
 
 import pytest
 
-from conftest import PMD, eal_args
+from conftest import PMD, absent_primary_failover, eal_args
 from testpmd_session import TestpmdSession
 
 TESTPMD_OPTS = ["--total-num-mbufs=4096",
@@ -484,13 +483,6 @@ def test_virtio_primary_link_loss_moves_tx(prefix, rundir, vhost_backend):
         b.cmd("stop")
 
 
-# A primary that stays absent: net_pcap gets a MAC the failover port cannot
-# give it, so it is refused at creation, and every hotplug_poll tick probes
-# it again (and fails) under the vdev bus's lock.
-ABSENT_PRIMARY = ("net_failover0,standby=(net_null5),primary=(net_pcap0,"
-                  "rx_pcap=%s,tx_pcap=%s),hotplug_poll=1")
-
-
 @pytest.mark.parametrize("close_first", [False, True])
 def test_detach_failover_while_polling_absent_primary(prefix, rundir,
                                                      close_first):
@@ -502,11 +494,7 @@ def test_detach_failover_while_polling_absent_primary(prefix, rundir,
     nothing of the port is left: without the close first, the standby's
     device stays on the bus (closed) for the application to detach, as
     the guide says."""
-    pcap_in = rundir / "in.pcap"
-    # an empty capture: the pcap header alone
-    pcap_in.write_bytes(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0,
-                                    65535, 1))
-    fo = ABSENT_PRIMARY % (pcap_in, rundir / "out.pcap")
+    fo = absent_primary_failover(rundir)
     with session(prefix, rundir, ["--vdev", fo]) as s:
         for cycle in range(20):
             port = s.port_of("net_failover0")

@@ -199,16 +199,6 @@ fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
 }
 
 /*
- * What the event callbacks get instead of priv. ethdev cannot always take
- * back a callback that is running (for RTE_ETH_ALL it reports -EAGAIN of
- * the last port only), so a registration may outlive the port and be
- * called later. The handles outlive everything: a callback takes a
- * reference on its handle's priv for the call; close clears the handle and
- * waits for the references to go, and a stale registration then finds
- * nothing to do. The handle's lock is never held across a call: callbacks
- * wait for priv->lock, whose holder may raise events itself.
- */
-/*
  * Which threads hold references, so that a close made from inside a call
  * holding one (an application callback we run) does not wait for itself.
  * Thread-local storage would do, but in a PMD loaded with -d it is dynamic
@@ -220,6 +210,16 @@ struct fo_holder {
 	unsigned int refs;
 };
 
+/*
+ * What the event callbacks get instead of priv. ethdev cannot always take
+ * back a callback that is running (for RTE_ETH_ALL it reports -EAGAIN of
+ * the last port only), so a registration may outlive the port and be
+ * called later. The handles outlive everything: a callback takes a
+ * reference on its handle's priv for the call; close clears the handle and
+ * waits for the references to go, and a stale registration then finds
+ * nothing to do. The handle's lock is never held across a call: callbacks
+ * wait for priv->lock, whose holder may raise events itself.
+ */
 struct fo_handle {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;

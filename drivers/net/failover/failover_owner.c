@@ -172,10 +172,20 @@ fo_pci_bound(const char *name)
 	return readlink(path, target, sizeof(target)) > 0;
 }
 
-static int
-fo_dev_name_is(const struct rte_device *dev, const void *name)
+/* The device @p what (a devargs string) names, if its bus has it. */
+static struct rte_device *
+fo_dev_find(const char *what)
 {
-	return strcmp(rte_dev_name(dev), name);
+	struct rte_device *dev = NULL;
+	struct rte_devargs da;
+
+	memset(&da, 0, sizeof(da));
+	if (rte_devargs_parse(&da, what) != 0)
+		return NULL;
+	if (da.bus != NULL && da.bus->find_device != NULL)
+		dev = da.bus->find_device(NULL, fo_dev_name_cmp, da.name);
+	rte_devargs_reset(&da);
+	return dev;
 }
 
 /*
@@ -189,15 +199,8 @@ fo_dev_name_is(const struct rte_device *dev, const void *name)
 static bool
 fo_dev_on_bus(const char *what)
 {
-	struct rte_device *dev = NULL;
-	struct rte_devargs da;
+	struct rte_device *dev = fo_dev_find(what);
 
-	memset(&da, 0, sizeof(da));
-	if (rte_devargs_parse(&da, what) != 0)
-		return false;
-	if (da.bus != NULL && da.bus->find_device != NULL)
-		dev = da.bus->find_device(NULL, fo_dev_name_is, da.name);
-	rte_devargs_reset(&da);
 	/* A PCI device scanned but not bound yet is one to probe. */
 	return dev != NULL && rte_dev_is_probed(dev);
 }
@@ -227,6 +230,14 @@ struct fo_owner_job {
 	char name[RTE_DEV_NAME_MAX_LEN];
 };
 
+/* Look again shortly whether the PCI primary EAL reported is bound. */
+static void
+fo_bind_poll_later(struct fo_priv *priv)
+{
+	fo_service_schedule_at(priv, rte_get_timer_cycles() +
+		FO_BIND_POLL_MS * rte_get_timer_hz() / 1000);
+}
+
 static void
 fo_owner_plan_locked(struct fo_priv *priv, struct fo_owner_job *job,
 		bool poll)
@@ -247,8 +258,7 @@ fo_owner_plan_locked(struct fo_priv *priv, struct fo_owner_job *job,
 	 */
 	if (job->rel[FO_PRIMARY].remove) {
 		if (priv->probe_pending && priv->bind_wait_end != 0)
-			fo_service_schedule_at(priv, rte_get_timer_cycles() +
-				FO_BIND_POLL_MS * rte_get_timer_hz() / 1000);
+			fo_bind_poll_later(priv);
 	} else if (priv->probe_pending) {
 		priv->probe_pending = false;
 		fo_reprobe_what_locked(priv, job->probe, sizeof(job->probe));
@@ -260,8 +270,7 @@ fo_owner_plan_locked(struct fo_priv *priv, struct fo_owner_job *job,
 		} else if (!fo_pci_bound(job->probe)) {
 			job->probe[0] = '\0';
 			priv->probe_pending = true;
-			fo_service_schedule_at(priv, rte_get_timer_cycles() +
-				FO_BIND_POLL_MS * rte_get_timer_hz() / 1000);
+			fo_bind_poll_later(priv);
 		}
 	}
 	if (priv->probe_once[0] != '\0') {
@@ -307,19 +316,13 @@ fo_owner_calls(struct fo_owner_job *job)
 static void
 fo_owner_undo_probe(const struct fo_owner_job *job)
 {
-	struct rte_device *dev = NULL;
-	struct rte_devargs da;
+	struct rte_device *dev;
 
 	if (!job->probed)
 		return;
-	memset(&da, 0, sizeof(da));
-	if (rte_devargs_parse(&da, job->probe) != 0)
-		return;
-	if (da.bus != NULL)
-		dev = da.bus->find_device(NULL, fo_dev_name_is, da.name);
+	dev = fo_dev_find(job->probe);
 	if (dev != NULL)
 		rte_dev_remove(dev);
-	rte_devargs_reset(&da);
 }
 
 static void

@@ -334,6 +334,7 @@ struct fo_release {
 void fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 		struct fo_release *rel);
 void fo_sub_release_finish(const char *name, const struct fo_release *rel);
+int fo_dev_name_cmp(const struct rte_device *dev, const void *name);
 void fo_sub_uninit_locked(struct fo_priv *priv,
 		struct fo_release rel[FO_NB_ROLES]);
 void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,

@@ -863,7 +863,8 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 	sub->link_up = false;
 }
 
-static int
+/* A bus's find_device() comparison by device name. */
+int
 fo_dev_name_cmp(const struct rte_device *dev, const void *name)
 {
 	return strcmp(rte_dev_name(dev), name);
