@@ -63,8 +63,8 @@ def veth():
 
 def test_refused_replay_stays_on_standby_and_is_retried(prefix, veth):
     """The application set MTU 1400 while a tap primary was there. The
-    primary is detached under traffic (safe for net_tap, whose remove frees
-    its queues). A net_pcap primary comes back that cannot set its MTU: it
+    application detaches it with the failover port stopped (net_tap frees
+    its queues in its close: the guide's rule). A net_pcap primary comes back that cannot set its MTU: it
     is held out, logged once by name of the setting, TX stays on the
     standby, and restarting the port does not fail for it. Once the
     application sets 1500 again, the next poll tick adopts it."""
@@ -74,7 +74,9 @@ def test_refused_replay_stays_on_standby_and_is_retried(prefix, veth):
         "plug:net_tap1,iface=fb%s,mac=%s" % (t, MAC),
         "expect-adopted:net_tap1",
         "mtu:1400",
+        "stop:-",
         "detach:net_tap1",
+        "start:-",
         "plug:net_pcap0,iface=%s,phy_mac=1" % veth,
         "expect-held:net_pcap0",
         # a held-out primary does not make the application's start fail
@@ -172,3 +174,30 @@ def test_forwarded_fast_path_functions(prefix):
     assert res["tx_descriptor_status"] == "-95"
     assert res["tx_prepare"] == "1"
     assert res["fw_version"] == "-95"
+
+
+def test_sub_devices_keep_their_driver(prefix):
+    """The PMD writes nothing into a sub-device's bus or driver structures
+    (issue 12.5): while adopted, each device still points to the rte_driver
+    its bus registered, as driver identity checks (enic's dev_is_enic(),
+    dpaa2's comparison with its own driver) require."""
+    log = steps(prefix, ["net_null0", "net_null1",
+                         "net_failover0,standby=net_null1,primary=net_null0"],
+                ["--standby", "net_null1", "--primary", "net_null0"], [
+        "expect-adopted:net_null0",
+        "driver-is-own:net_null0",
+        "driver-is-own:net_null1"])
+    assert log.count("driver_is_own=yes") == 2, log
+
+
+def test_undeclared_primary_is_polled_by_name(prefix):
+    """With hotplug_poll, a primary named but neither present nor declared
+    is not a typo to refuse (test_devargs: refused without the poll) but a
+    device to probe by name, as an application that detached it and cannot
+    declare it again (Open vSwitch) needs."""
+    log = steps(prefix, ["net_failover0,standby=(net_null1),"
+                         "primary=net_null8,hotplug_poll=20"],
+                ["--standby", "net_null1"], [
+        "expect-adopted:net_null8"])
+    assert "primary net_null8 absent: probed every 20 ms" in log, log
+    assert "primary net_null8 probed again" in log, log

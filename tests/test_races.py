@@ -190,10 +190,11 @@ def test_close_while_readoption_pending(prefix, delay_us):
 @pytest.mark.parametrize("delay_us", [0, 100, 1000, 3000])
 def test_detach_while_pmd_releases(prefix, rundir, delay_us):
     """The PMD releases a virtio-user primary after an RMV (deferred, in the
-    interrupt thread; its stop talks to the vhost-user backend) while the
-    application detaches the standby: the two removals meet on the vdev
-    bus's lock. The PMD used to remove the primary holding its own lock,
-    which the standby's detach notice waits for: a deadlock."""
+    hotplug owner; its close talks to the vhost-user backend) while the
+    application detaches the standby, the failover port stopped as the
+    guide's rule asks: the two removals meet on the vdev bus's lock. The
+    PMD used to remove the primary holding its own lock, which the
+    standby's detach notice waited for: a deadlock."""
     mac = "02:fa:00:00:00:10"
     s, p = rundir / "s.sock", rundir / "p.sock"
     primary = "net_virtio_user1,path=%s,queues=1,mac=%s" % (p, mac)
@@ -205,10 +206,10 @@ def test_detach_while_pmd_releases(prefix, rundir, delay_us):
         "--primary", "net_virtio_user1", "--standby", "net_virtio_user0",
         "--peer", "net_vhost0", "--extra-peer", "net_vhost1",
         "--primary-args", primary], [
-        "expect-adopted:net_virtio_user1",
+        "expect-adopted:net_virtio_user1", "stop:-",
         "rmv-then-detach:%d:net_virtio_user0" % delay_us,
         "expect-gone:net_virtio_user1", "expect-gone:net_virtio_user0",
-        "expect-no-path:hold"], lcores="0@0,1@1,2@1", timeout=60)
+        "start:-", "expect-no-path:hold"], lcores="0@0,1@1,2@1", timeout=60)
 
 
 def test_reconfigure_during_readoption(prefix):

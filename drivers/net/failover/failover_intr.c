@@ -59,7 +59,6 @@ fo_event_locked(struct fo_priv *priv, enum fo_role role, enum fo_event ev)
 		fo_sub_stats_read_locked(priv, sub);
 		fo_stats_retire(&priv->stats, role);
 		__atomic_store_n(&sub->port_id, FO_PORT_NONE, __ATOMIC_RELEASE);
-		fo_shadow_uninstall(sub);
 		sub->probed_here = false;
 		break;
 	case FO_ACT_NONE:
@@ -162,37 +161,6 @@ fo_dev_event_priv(const char *device_name, enum rte_dev_event_type type,
 				changed |= fo_event_locked(priv, r,
 					FO_EV_DEV_REMOVE);
 		}
-	}
-	pthread_mutex_unlock(&priv->lock);
-	fo_link_notify(priv, changed);
-}
-
-/*
- * The bus is about to remove a sub-device's device (failover_shadow.c):
- * out of the datapath and past the grace period before its driver frees
- * anything, as for RTE_ETH_EVENT_DESTROY but in time for every driver.
- */
-void
-fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
-		const struct rte_device *rdev)
-{
-	struct fo_sub *sub = &priv->sub[role];
-	bool changed = false;
-	uint16_t port;
-
-	pthread_mutex_lock(&priv->lock);
-	port = sub->port_id;
-	fo_shadow_uninstall(sub);
-	if (port != FO_PORT_NONE && rte_eth_devices[port].device == rdev) {
-		changed = fo_event_locked(priv, role, FO_EV_DESTROY);
-		/*
-		 * Out of the datapath: stop it as a careful application would
-		 * before a detach. Some drivers' remove skips what their stop
-		 * undoes (net_tap leaves its LSC interrupt registered on freed
-		 * memory) or refuses a started port (virtio-user).
-		 */
-		if (rte_eth_devices[port].data->dev_started)
-			rte_eth_dev_stop(port);
 	}
 	pthread_mutex_unlock(&priv->lock);
 	fo_link_notify(priv, changed);

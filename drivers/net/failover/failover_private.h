@@ -118,22 +118,6 @@ struct fo_queue {
 	struct rte_mempool *mp;
 } __rte_cache_aligned;
 
-/*
- * A copy of a sub-device's bus driver, whose remove tells the failover
- * port first (failover_shadow.c). The device points to the rte_driver
- * inside one of the copies while it is a sub-device.
- */
-struct fo_shadow {
-	struct rte_vdev_driver vdev;
-	struct rte_pci_driver pci;
-	const struct rte_vdev_driver *orig_vdev;
-	const struct rte_pci_driver *orig_pci;
-	/* The device whose driver is replaced; NULL when none is. */
-	struct rte_device *rdev;
-	struct fo_priv *priv;
-	enum fo_role role;
-};
-
 struct fo_sub {
 	enum fo_role role;
 	/* Changed only with priv->lock held. */
@@ -157,7 +141,6 @@ struct fo_sub {
 	char reprobe[FO_DEV_ARGS_LEN];
 	/* TSC before which a returning sub-device does not carry TX. */
 	uint64_t tx_after;
-	struct fo_shadow shadow;
 	/* The bring-up step that failed last, logged once until it changes. */
 	const char *failed_step;
 	int failed_ret;
@@ -342,11 +325,6 @@ void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 void fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub);
 enum fo_role fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id);
 
-/* failover_shadow.c: notice of a detach before the driver frees. */
-void fo_shadow_install(struct fo_priv *priv, struct fo_sub *sub,
-		struct rte_device *rdev);
-void fo_shadow_uninstall(struct fo_sub *sub);
-
 /* failover_rxtx.c: bursts and path publication. */
 uint16_t failover_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
@@ -363,8 +341,6 @@ void fo_datapath_init(struct fo_priv *priv);
 int fo_intr_register(struct fo_priv *priv);
 void fo_intr_unregister(struct fo_priv *priv);
 void fo_link_notify(struct fo_priv *priv, bool changed);
-void fo_sub_detaching(struct fo_priv *priv, enum fo_role role,
-		const struct rte_device *rdev);
 struct fo_priv *fo_handle_get(uint16_t port_id);
 void fo_handle_put(uint16_t port_id);
 

@@ -211,7 +211,6 @@ fo_sub_disown_locked(struct fo_priv *priv, struct fo_sub *sub)
 {
 	uint16_t port = sub->port_id;
 
-	fo_shadow_uninstall(sub);
 	__atomic_store_n(&sub->port_id, FO_PORT_NONE, __ATOMIC_RELEASE);
 	sub->state = FO_SUB_ABSENT;
 	rte_eth_dev_owner_unset(port, priv->owner.id);
@@ -269,7 +268,6 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	rte_strscpy(sub->dev_name, rte_dev_name(info.device),
 		sizeof(sub->dev_name));
 	fo_sub_keep_reprobe(sub, &priv->args.primary, info.device);
-	fo_shadow_install(priv, sub, info.device);
 	sub->link_up = false;
 	sub->failed_step = NULL;
 	sub->state = FO_SUB_OWNED;
@@ -328,6 +326,16 @@ fo_sub_find_locked(struct fo_priv *priv, enum fo_role role,
 		if (fo_declared(name)) {
 			FO_LOG(INFO, priv, "%s %s not probed yet: adopted when "
 				"it is", fo_role_name(role), name);
+			return 0;
+		}
+		/*
+		 * A primary the poll will probe by name: what an application
+		 * that cannot declare it again (Open vSwitch after its own
+		 * detach) needs to get it back.
+		 */
+		if (role == FO_PRIMARY && priv->args.hotplug_poll_ms != 0) {
+			FO_LOG(INFO, priv, "primary %s absent: probed every "
+				"%u ms", name, priv->args.hotplug_poll_ms);
 			return 0;
 		}
 		FO_LOG(ERR, priv, "%s: no such device %s", fo_role_name(role),
@@ -817,8 +825,6 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 
 	memset(rel, 0, sizeof(*rel));
 	rel->stop_port = FO_PORT_NONE;
-	/* The removal below must not come back to us. */
-	fo_shadow_uninstall(sub);
 	if (port != FO_PORT_NONE) {
 		fo_sub_stats_read_locked(priv, sub);
 		fo_stats_retire(&priv->stats, sub->role);
