@@ -369,3 +369,4 @@ def test_killed_secondary_cannot_freeze_primary(prefix, rundir, hugepages):
         tp.cmd("stop")
     # the session's exit checks that testpmd quit by itself
 
+

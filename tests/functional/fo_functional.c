@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_dev.h>
@@ -69,6 +70,8 @@ static struct {
 	const char *settings;
 	const char *primary_args;
 	const char *vias;
+	/* Pause between cycles, traffic going on. */
+	uint32_t cycle_gap_ms;
 	uint32_t cycles;
 	uint16_t queues;
 	uint64_t packets;
@@ -144,6 +147,17 @@ static struct sigaction app_sigbus;
 
 static uint64_t peer_received;
 static uint64_t peer_first_tsc;
+/* Hotplug calls of ours retried because a secondary vanished meanwhile. */
+static unsigned int hotplug_retries;
+/* SIGUSR1: end the cycles after the current one. */
+static volatile sig_atomic_t cycles_stop;
+
+static void
+on_sigusr1(int sig)
+{
+	RTE_SET_USED(sig);
+	cycles_stop = 1;
+}
 static uint64_t *peer_seqs;
 static uint64_t peer_nb_seqs;
 
@@ -822,6 +836,37 @@ verify_settings(uint16_t port)
 	return ok;
 }
 
+/*
+ * EAL's hotplug in a primary asks every secondary process first and fails
+ * when one vanishes meanwhile (a killed dpdk-proc-info): as an application
+ * with secondaries coming and going must, try again. Nothing changed if it
+ * failed so.
+ */
+static int
+hotplug_retry(int (*call)(const char *), const char *what)
+{
+	int ret, tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		ret = call(what);
+		if (ret != -ENOMSG)
+			break;
+		hotplug_retries++;
+		rte_delay_us_sleep(10000);
+	}
+	return ret;
+}
+
+static int
+remove_named(const char *name)
+{
+	uint16_t port;
+
+	if (rte_eth_dev_get_port_by_name(name, &port) != 0)
+		return -ENODEV;
+	return rte_dev_remove(rte_eth_devices[port].device);
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -848,6 +893,7 @@ run_cycles(void)
 	uint64_t *readopt = calloc(opt.cycles, sizeof(uint64_t));
 	uint64_t hz = rte_get_timer_hz(), t0, before;
 	uint32_t c, verified = 0, link_cycles = 0;
+	uint64_t switch_max = 0, detach_max = 0;
 	int ret = 0;
 
 	if (readopt == NULL)
@@ -857,12 +903,37 @@ run_cycles(void)
 		if (opt.vias == NULL || in_list(opt.vias, all[v]))
 			vias[nb_vias++] = all[v];
 	}
-	for (c = 0; c < opt.cycles && nb_vias > 0; c++) {
+	signal(SIGUSR1, on_sigusr1);
+	for (c = 0; c < opt.cycles && nb_vias > 0 && !cycles_stop; c++) {
 		bool link = strcmp(vias[c % nb_vias], "link") == 0;
 
 		opt.remove_via = vias[c % nb_vias];
 		before = port_opackets(standby_port);
-		if (do_remove(primary_port) != 0 || (!link &&
+		t0 = rte_get_timer_cycles();
+		if (strcmp(opt.remove_via, "destroy") == 0)
+			ret = hotplug_retry(remove_named, opt.primary);
+		else
+			ret = do_remove(primary_port);
+		/* Traffic goes on over the standby at once. */
+		if (ret == 0 && WAIT_FOR(port_opackets(standby_port) >
+				before) != 0) {
+			printf("error=cycle %u: no traffic on the standby\n",
+				c);
+			ret = -1;
+			break;
+		}
+		/*
+		 * The application's detach returns only after EAL's requests to
+		 * the secondary processes: counted apart.
+		 */
+		if (strcmp(opt.remove_via, "destroy") == 0)
+			detach_max = RTE_MAX(detach_max,
+				(rte_get_timer_cycles() - t0) * 1000000 / hz);
+		else
+			switch_max = RTE_MAX(switch_max,
+				(rte_get_timer_cycles() - t0) * 1000000 / hz);
+		/* The device goes after, in the PMD's own time. */
+		if (ret != 0 || (!link &&
 				WAIT_FOR(device_gone(opt.primary)) != 0)) {
 			printf("error=cycle %u: %s removal not completed\n",
 				c, opt.remove_via);
@@ -873,13 +944,6 @@ run_cycles(void)
 		if (strcmp(opt.remove_via, "dev-event2") == 0)
 			rte_dev_event_callback_process(opt.primary,
 				RTE_DEV_EVENT_REMOVE);
-		/* Traffic goes on over the standby meanwhile. */
-		if (WAIT_FOR(port_opackets(standby_port) > before) != 0) {
-			printf("error=cycle %u: no traffic on the standby\n",
-				c);
-			ret = -1;
-			break;
-		}
 		t0 = rte_get_timer_cycles();
 		if (link) {
 			link_cycles++;
@@ -887,7 +951,11 @@ run_cycles(void)
 			ret = set_carrier(primary_port, true);
 		} else {
 			before = 0;
-			ret = rte_dev_probe(opt.primary_args);
+			ret = hotplug_retry(rte_dev_probe, opt.primary_args);
+			/* A secondary's failure to attach leaves ours done. */
+			if (ret != 0 && find_port(opt.primary,
+					&primary_port) == 0)
+				ret = 0;
 		}
 		if (ret != 0 || find_port(opt.primary, &primary_port) != 0) {
 			printf("error=cycle %u: cannot plug the primary back "
@@ -907,9 +975,14 @@ run_cycles(void)
 			break;
 		}
 		verified++;
+		if (opt.cycle_gap_ms != 0)
+			rte_delay_us_sleep(opt.cycle_gap_ms * 1000);
 	}
 	printf("cycles=%u\ncycles_verified=%u\nlink_cycles=%u\n", c, verified,
 		link_cycles);
+	printf("hotplug_retries=%u\nswitch_us_max=%" PRIu64 "\n"
+		"detach_switch_us_max=%" PRIu64 "\n",
+		hotplug_retries, switch_max, detach_max);
 	if (verified > 0) {
 		qsort(readopt, verified, sizeof(readopt[0]), cmp_u64);
 		printf("readopt_us_median=%" PRIu64 "\nreadopt_us_max=%"
@@ -1436,6 +1509,7 @@ usage(const char *prog)
 		"[--create DEVARGS] [--cycles N --primary-args DEVARGS "
 		"[--settings mtu,mac,macs,promisc,vlan,rss,reta] "
 		"[--vias rmv,dev-event,dev-event2,destroy,link] "
+		"[--cycle-gap-ms MS] "
 		"[--control-thread]] [--link-poll] [--lsc] "
 		"[--step ACTION:ARG...]\n",
 		prog);
@@ -1461,6 +1535,7 @@ parse_args(int argc, char **argv)
 		{ "primary-args", required_argument, NULL, 'A' },
 		{ "extra-peer", required_argument, NULL, 'E' },
 		{ "vias", required_argument, NULL, 'V' },
+		{ "cycle-gap-ms", required_argument, NULL, 'G' },
 		{ "step", required_argument, NULL, 'T' },
 		{ "readd-at", required_argument, NULL, 'D' },
 		{ "control-thread", no_argument, NULL, 'K' },
@@ -1487,6 +1562,7 @@ parse_args(int argc, char **argv)
 		case 'S': opt.settings = optarg; break;
 		case 'A': opt.primary_args = optarg; break;
 		case 'V': opt.vias = optarg; break;
+		case 'G': opt.cycle_gap_ms = strtoul(optarg, NULL, 0); break;
 		case 'D': opt.readd_at = strtoull(optarg, NULL, 0); break;
 		case 'K': opt.control_thread = 1; break;
 		case 'L': opt.link_poll = 1; break;

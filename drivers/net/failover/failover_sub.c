@@ -881,7 +881,7 @@ void
 fo_sub_release_finish(const char *name, const struct fo_release *rel)
 {
 	struct rte_bus *bus;
-	int ret;
+	int ret, tries;
 
 	if (!rel->remove)
 		return;
@@ -899,7 +899,19 @@ fo_sub_release_finish(const char *name, const struct fo_release *rel)
 			strcmp(rte_dev_name(rte_eth_devices[rel->stop_port].device),
 				rel->name) == 0)
 		rte_eth_dev_stop(rel->stop_port);
-	ret = rte_eal_hotplug_remove(rel->bus, rel->name);
+	/*
+	 * EAL asks every secondary process first and gives up, changing
+	 * nothing, when one vanishes before it answers or fails to detach
+	 * (a proc-info killed or starting): the device must still go, vfio
+	 * completes an unplug only then.
+	 */
+	for (tries = 0; tries < FO_HOTPLUG_TRIES; tries++) {
+		ret = rte_eal_hotplug_remove(rel->bus, rel->name);
+		if (ret == 0 || bus->find_device(NULL, fo_dev_name_cmp,
+				rel->name) == NULL)
+			break;
+		rte_delay_us_sleep(FO_HOTPLUG_RETRY_MS * 1000);
+	}
 	if (ret != 0)
 		rte_log(RTE_LOG_INFO, failover_event_logtype,
 			"%s: removal of %s: %s\n", name, rel->name,
