@@ -368,5 +368,3 @@ def test_killed_secondary_cannot_freeze_primary(prefix, rundir, hugepages):
         assert pi_stats(prefix)["TX-packets"] > 0
         tp.cmd("stop")
     # the session's exit checks that testpmd quit by itself
-
-

@@ -306,11 +306,11 @@ bool fo_sub_claim(struct fo_priv *priv, uint16_t port_id);
 void fo_sub_adopt_claimed_locked(struct fo_priv *priv);
 int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);
 
-/* A release split around the lock: the device to remove after it. */
 /* EAL hotplug calls that a vanished secondary made fail: tried again. */
 #define FO_HOTPLUG_TRIES 20
 #define FO_HOTPLUG_RETRY_MS 10
 
+/* A release split around the lock: the device to remove after it. */
 struct fo_release {
 	bool remove;
 	/* Stopped there too: a dead device's stop can take seconds. */
