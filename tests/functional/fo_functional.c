@@ -151,6 +151,8 @@ static uint64_t peer_first_tsc;
 static unsigned int hotplug_retries;
 /* SIGUSR1: end the cycles after the current one. */
 static volatile sig_atomic_t cycles_stop;
+static uint64_t *peer_seqs;
+static uint64_t peer_nb_seqs;
 
 static void
 on_sigusr1(int sig)
@@ -158,8 +160,6 @@ on_sigusr1(int sig)
 	RTE_SET_USED(sig);
 	cycles_stop = 1;
 }
-static uint64_t *peer_seqs;
-static uint64_t peer_nb_seqs;
 
 static uint64_t
 total_retries(void)
@@ -481,21 +481,26 @@ check_lcores(void)
  * inside the driver's remove, before the bus forgets the device, and a
  * probe of the same name in between would find the old one.
  */
+static struct rte_device *
+vdev_named(const char *name)
+{
+	struct rte_dev_iterator it;
+	struct rte_device *dev, *found = NULL;
+
+	RTE_DEV_FOREACH(dev, "bus=vdev", &it) {
+		if (strcmp(rte_dev_name(dev), name) == 0)
+			found = dev;
+	}
+	return found;
+}
+
 static bool
 device_gone(const char *name)
 {
-	struct rte_dev_iterator it;
-	struct rte_device *dev;
 	uint16_t port;
-	bool found = false;
 
-	if (rte_eth_dev_get_port_by_name(name, &port) == 0)
-		return false;
-	RTE_DEV_FOREACH(dev, "bus=vdev", &it) {
-		if (strcmp(rte_dev_name(dev), name) == 0)
-			found = true;
-	}
-	return !found;
+	return rte_eth_dev_get_port_by_name(name, &port) != 0 &&
+		vdev_named(name) == NULL;
 }
 
 /* A carrier change as the driver's interrupt handler reports it. */
@@ -563,19 +568,6 @@ do_remove(uint16_t port)
  * the driver of a device probed from the same name is the registered one:
  * probe a second device of the driver family, compare, remove it again.
  */
-static struct rte_device *
-vdev_named(const char *name)
-{
-	struct rte_dev_iterator it;
-	struct rte_device *dev, *found = NULL;
-
-	RTE_DEV_FOREACH(dev, "bus=vdev", &it) {
-		if (strcmp(rte_dev_name(dev), name) == 0)
-			found = dev;
-	}
-	return found;
-}
-
 static bool
 driver_is_own(const char *name)
 {
@@ -857,14 +849,12 @@ hotplug_retry(int (*call)(const char *), const char *what)
 	return ret;
 }
 
-static int
-remove_named(const char *name)
-{
-	uint16_t port;
+static int remove_by_name(const char *via, const char *name);
 
-	if (rte_eth_dev_get_port_by_name(name, &port) != 0)
-		return -ENODEV;
-	return rte_dev_remove(rte_eth_devices[port].device);
+static int
+detach_named(const char *name)
+{
+	return remove_by_name("destroy", name);
 }
 
 static int
@@ -911,7 +901,7 @@ run_cycles(void)
 		before = port_opackets(standby_port);
 		t0 = rte_get_timer_cycles();
 		if (strcmp(opt.remove_via, "destroy") == 0)
-			ret = hotplug_retry(remove_named, opt.primary);
+			ret = hotplug_retry(detach_named, opt.primary);
 		else
 			ret = do_remove(primary_port);
 		/* Traffic goes on over the standby at once. */
