@@ -298,11 +298,13 @@ REFUSED_CONFIG = [
     # port offers what every sub-device offers; testpmd (or ethdev) refuses
     ("queues", "port stop all\nport config all rxq 17\nport start all\n",
      r"max_rx_queues \(16\) of port 2|nb_rx_queues=17 > 16"),
-    # an offload a sub-device lacks (neither has checksum offloads)
+    # an offload a sub-device lacks (neither has checksum offloads):
+    # ethdev refuses it; testpmd itself from 23.11
     ("offload", "port stop all\nport config 2 rx_offload ipv4_cksum on\n"
                 "port start all\n",
      r"Ethdev port_id=2 requested Rx offloads 0x2 doesn't match Rx "
-     r"offloads capabilities 0x0"),
+     r"offloads capabilities 0x0|"
+     r"port 2 doesn't support offload: ipv4_cksum"),
 ]
 
 

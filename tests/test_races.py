@@ -233,6 +233,7 @@ def test_link_query_never_waits_for_a_bring_up(prefix, rundir):
         wrapper=under_gdb_hold(rundir, "fo_sub_adopt_locked", 2.0))
     # the longest call, against the 2 s the adoption holds the port for
     assert int(res["link_nowait_max_us"]) < 200000, res
+    assert res["link_nowait_errors"] == "0", res
 
 
 def test_deferred_work_does_not_pile_up(prefix, rundir):

@@ -57,7 +57,7 @@
 struct payload {
 	uint32_t magic;
 	uint64_t seq;
-} __rte_packed;
+} __attribute__((__packed__));
 
 static struct {
 	const char *primary;
@@ -141,6 +141,7 @@ static int prepare_ret;
  * carrier would, and keeps the longest call (TSC cycles).
  */
 static uint64_t link_nowait_max;
+static uint64_t link_nowait_errors;
 
 /* What SIGBUS did once the application enabled EAL's hotplug handler. */
 static struct sigaction app_sigbus;
@@ -295,7 +296,9 @@ worker_main(void *arg)
 			struct rte_eth_link link;
 			uint64_t t0 = rte_get_timer_cycles(), dt;
 
-			rte_eth_link_get_nowait(fo_port, &link);
+			if (rte_eth_link_get_nowait(fo_port, &link) != 0)
+				__atomic_fetch_add(&link_nowait_errors, 1,
+					__ATOMIC_RELAXED);
 			dt = rte_get_timer_cycles() - t0;
 			if (dt > link_nowait_max)
 				__atomic_store_n(&link_nowait_max, dt,
@@ -1785,9 +1788,11 @@ out:
 		printf("received=%" PRIu64 "\n", received);
 		printf("rx_bad_port=%" PRIu64 "\n", bad_port);
 	}
-	if (opt.link_poll)
+	if (opt.link_poll) {
 		printf("link_nowait_max_us=%" PRIu64 "\n",
 			link_nowait_max * 1000000 / hz);
+		printf("link_nowait_errors=%" PRIu64 "\n", link_nowait_errors);
+	}
 	printf("primary_present=%d\n", rte_eth_dev_is_valid_port(primary_port));
 	printf("primary_opackets_end=%" PRIu64 "\n", port_opackets(primary_port));
 	printf("standby_opackets=%" PRIu64 "\n", port_opackets(standby_port));

@@ -25,6 +25,7 @@ fo_set_burst_functions(struct rte_eth_dev *dev)
 	dev->rx_queue_count = failover_rx_queue_count;
 	dev->rx_descriptor_status = failover_rx_descriptor_status;
 	dev->tx_descriptor_status = failover_tx_descriptor_status;
+	fo_set_tx_queue_count(dev, failover_tx_queue_count);
 }
 
 static void

@@ -291,7 +291,8 @@ fo_snapshot_read(struct rte_eth_dev *dev, struct fo_snapshot *out)
 }
 
 static int
-fo_secondary_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
+fo_secondary_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats
+		FO_STATS_GET_QSTATS)
 {
 	struct fo_snapshot snap;
 	int ret = fo_snapshot_read(dev, &snap);

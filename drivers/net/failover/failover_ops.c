@@ -939,7 +939,8 @@ fo_tx_drops_locked(struct rte_eth_dev *dev)
 }
 
 static int
-fo_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
+fo_dev_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats
+		FO_STATS_GET_QSTATS)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
 	enum fo_role r;

@@ -77,7 +77,7 @@ static struct {
 	pthread_cond_t wake;
 	/* Signalled when the thread ends a run, or ends. */
 	pthread_cond_t ended;
-	pthread_t tid;
+	fo_thread_t tid;
 	bool inited;
 	bool running;
 	/*
@@ -433,7 +433,7 @@ fo_owner_sleep_locked(uint64_t next, uint64_t now)
 	pthread_cond_timedwait(&fo_owner.wake, &fo_owner.lock, &ts);
 }
 
-static void *
+static fo_thread_ret_t
 fo_owner_main(void *arg)
 {
 	struct fo_owner_slot *s;
@@ -483,7 +483,7 @@ fo_owner_main(void *arg)
 	fo_owner.running = false;
 	pthread_cond_broadcast(&fo_owner.ended);
 	pthread_mutex_unlock(&fo_owner.lock);
-	return NULL;
+	return 0;
 }
 
 /*
@@ -498,7 +498,7 @@ fo_owner_attach(struct fo_priv *priv, bool hotplug_handler)
 {
 	struct fo_owner_slot *s = &fo_owner.slot[priv->dev->data->port_id];
 	pthread_condattr_t attr;
-	pthread_t tid;
+	fo_thread_t tid;
 	int ret = 0;
 
 	pthread_mutex_lock(&fo_owner.lock);
@@ -515,13 +515,13 @@ fo_owner_attach(struct fo_priv *priv, bool hotplug_handler)
 	}
 	if (!fo_owner.running) {
 		fo_owner.stop = false;
-		ret = rte_ctrl_thread_create(&tid, "fo-hotplug", NULL,
-				fo_owner_main, NULL);
+		ret = fo_thread_create(&tid, "fo-hotplug", fo_owner_main,
+				NULL);
 		if (ret != 0) {
 			pthread_mutex_unlock(&fo_owner.lock);
 			FO_LOG(ERR, priv, "cannot start the hotplug thread (%s)",
-				rte_strerror(ret));
-			return -ret;
+				rte_strerror(-ret));
+			return ret;
 		}
 		fo_owner.tid = tid;
 		fo_owner.running = true;
@@ -573,7 +573,7 @@ fo_owner_detach(struct fo_priv *priv)
 		fo_owner.handler_users--;
 	priv->hotplug_handled = false;
 	may_wait = fo_owner.running && !priv->bus_removing &&
-		!pthread_equal(fo_owner.tid, pthread_self());
+		!fo_thread_is_self(fo_owner.tid);
 	while (may_wait && fo_owner.serving == gen)
 		pthread_cond_wait(&fo_owner.ended, &fo_owner.lock);
 	if (--fo_owner.users == 0 && fo_owner.running) {
@@ -583,13 +583,13 @@ fo_owner_detach(struct fo_priv *priv)
 			fo_owner.joining = true;
 			fo_owner.joinable = false;
 			pthread_mutex_unlock(&fo_owner.lock);
-			pthread_join(fo_owner.tid, NULL);
+			fo_thread_join(fo_owner.tid);
 			pthread_mutex_lock(&fo_owner.lock);
 			fo_owner.joining = false;
 			pthread_cond_broadcast(&fo_owner.ended);
 		} else if (fo_owner.joinable) {
 			/* It ends by itself, after the call it is in. */
-			pthread_detach(fo_owner.tid);
+			fo_thread_detach(fo_owner.tid);
 			fo_owner.joinable = false;
 		}
 	}

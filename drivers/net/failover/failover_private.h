@@ -15,6 +15,7 @@
 #include <bus_pci_driver.h>
 #include <bus_vdev_driver.h>
 
+#include "failover_compat.h"
 #include "fo_devargs.h"
 #include "fo_journal.h"
 #include "fo_policy.h"
@@ -333,7 +334,8 @@ enum fo_role fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id);
 uint16_t failover_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t failover_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t failover_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n);
-uint32_t failover_rx_queue_count(void *queue);
+fo_rx_queue_count_t failover_rx_queue_count(void *queue);
+int failover_tx_queue_count(void *queue);
 int failover_rx_descriptor_status(void *queue, uint16_t offset);
 int failover_tx_descriptor_status(void *queue, uint16_t offset);
 void fo_set_burst_functions(struct rte_eth_dev *dev);

@@ -177,12 +177,12 @@ failover_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	return nb;
 }
 
-uint32_t
+fo_rx_queue_count_t
 failover_rx_queue_count(void *queue)
 {
 	struct fo_queue *q = queue;
 	union fo_path path;
-	uint32_t count = 0;
+	fo_rx_queue_count_t count = 0;
 	int c, i, err = 0;
 
 	fo_aux_enter(q);
@@ -196,7 +196,7 @@ failover_rx_queue_count(void *queue)
 	}
 	fo_aux_leave(q);
 	/* An error only when no polled sub-device could count. */
-	return err != 0 && count == 0 ? (uint32_t)err : count;
+	return err != 0 && count == 0 ? (fo_rx_queue_count_t)err : count;
 }
 
 int
@@ -211,6 +211,22 @@ failover_rx_descriptor_status(void *queue, uint16_t offset)
 	path.word = __atomic_load_n(&q->path.word, __ATOMIC_ACQUIRE);
 	if (path.nb_rx > 0)
 		ret = rte_eth_rx_descriptor_status(path.rx[0], q->qid, offset);
+	fo_aux_leave(q);
+	return ret;
+}
+
+/* The descriptors of the device TX takes now. */
+int
+failover_tx_queue_count(void *queue)
+{
+	struct fo_queue *q = queue;
+	union fo_path path;
+	int ret = -ENODEV;
+
+	fo_aux_enter(q);
+	path.word = __atomic_load_n(&q->path.word, __ATOMIC_ACQUIRE);
+	if (path.tx != FO_PORT_NONE)
+		ret = fo_eth_tx_queue_count(path.tx, q->qid);
 	fo_aux_leave(q);
 	return ret;
 }

@@ -74,11 +74,11 @@ fo_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "name", priv->name);
 	rte_tel_data_add_dict_string(d, "tx", fo_role_name(priv->tx_role));
 	rte_tel_data_add_dict_int(d, "forced_standby", priv->forced_standby);
-	rte_tel_data_add_dict_u64(d, "switchovers", priv->switchovers);
-	rte_tel_data_add_dict_u64(d, "last_switch_ms",
+	fo_tel_dict_add_uint(d, "switchovers", priv->switchovers);
+	fo_tel_dict_add_uint(d, "last_switch_ms",
 		fo_tsc_to_ms(priv->last_switch_tsc));
-	rte_tel_data_add_dict_u64(d, "readoptions", priv->readoptions);
-	rte_tel_data_add_dict_u64(d, "readoption_failures",
+	fo_tel_dict_add_uint(d, "readoptions", priv->readoptions);
+	fo_tel_dict_add_uint(d, "readoption_failures",
 		priv->readoption_failures);
 	FO_FOREACH_ROLE(r) {
 		t = fo_tel_sub(&priv->sub[r]);

@@ -116,8 +116,13 @@ fo_priv_dump(struct rte_eth_dev *dev, FILE *f)
 	enum fo_role r;
 
 	pthread_mutex_lock(&priv->lock);
-	fprintf(f, "%s: TX on %s%s, switchovers %" PRIu64 ", re-adoptions %"
-		PRIu64 " (%" PRIu64 " failed)\n", priv->name,
+	/*
+	 * No port name in front: applications print the dump under their
+	 * own heading (testpmd's show port info from 23.11), and a line
+	 * that starts with it reads as the PMD's log.
+	 */
+	fprintf(f, "TX on %s%s, switchovers %" PRIu64 ", re-adoptions %"
+		PRIu64 " (failures %" PRIu64 ")\n",
 		fo_role_name(priv->tx_role),
 		priv->forced_standby ? " (standby forced)" : "",
 		priv->switchovers, priv->readoptions,
