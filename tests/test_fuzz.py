@@ -46,7 +46,7 @@ def have_libfuzzer():
 @pytest.mark.parametrize("target,share", [("devargs", 1), ("mac", 12)])
 def test_fuzz(target, share, capsys):
     if not have_libfuzzer():
-        # devtools/setup installs clang and libclang-rt-14-dev
+        # devtools/setup installs clang and libclang-rt-dev
         pytest.fail("clang with libFuzzer not found: run devtools/setup")
     seconds = max(2, budget() // share)
     res = run([str(FUZZ), "-t", str(seconds), target],
