@@ -43,9 +43,11 @@ XSTAT_NAMES = (["failover_switchovers", "failover_last_switch_ms",
 def rundir(request):
     """A private folder for sockets and captures, under /var/tmp (EAL
     refuses plugins below world-writable parents, but sockets are fine)."""
-    # devargs parsers treat [ ] and , specially: keep them out of paths
+    # devargs parsers treat [ ] and , specially: keep them out of paths;
+    # and short: EAL refuses a hotplug's devargs of 128 characters or
+    # more (24.11.7 on), and a vhost socket path is in them
     name = "".join(c if c.isalnum() else "_" for c in request.node.name)
-    d = tempfile.mkdtemp(prefix="fo-" + name[:40] + "-", dir="/var/tmp")
+    d = tempfile.mkdtemp(prefix="fo-" + name[5:17] + "-", dir="/var/tmp")
     yield pathlib.Path(d)
     # a failed test's folder (console logs, captures) stays, and says so
     rep = getattr(request.node, "rep_call", None)
