@@ -41,13 +41,13 @@ XSTAT_NAMES = (["failover_switchovers", "failover_last_switch_ms",
 
 @pytest.fixture
 def rundir(request):
-    """A private folder for sockets and captures, under /var/tmp (EAL
-    refuses plugins below world-writable parents, but sockets are fine)."""
-    # devargs parsers treat [ ] and , specially: keep them out of paths;
-    # and short: EAL refuses a hotplug's devargs of 128 characters or
-    # more (24.11.7 on), and a vhost socket path is in them
-    name = "".join(c if c.isalnum() else "_" for c in request.node.name)
-    d = tempfile.mkdtemp(prefix="fo-" + name[5:17] + "-", dir="/var/tmp")
+    """A private folder for sockets and captures. Its path is short: EAL
+    refuses a hotplug's devargs of 128 characters or more (DPDK 24.11.7
+    on), and socket and capture paths are in them. Not below a
+    world-writable parent: EAL refuses plugins there. The test's name is
+    printed instead of being in the path."""
+    d = tempfile.mkdtemp(prefix="fo-", dir="/run")
+    print("run folder of %s: %s" % (request.node.name, d))
     yield pathlib.Path(d)
     # a failed test's folder (console logs, captures) stays, and says so
     rep = getattr(request.node, "rep_call", None)
@@ -77,12 +77,13 @@ def absent_primary_failover(rundir):
     failover port cannot give it, so it is refused at creation, and every
     hotplug_poll tick (1 ms) probes it again, and fails, under the vdev
     bus's lock. Its input is an empty capture (the pcap header alone)."""
-    pcap_in = rundir / "in.pcap"
+    # short names: the devargs go through testpmd's port attach
+    pcap_in = rundir / "i"
     pcap_in.write_bytes(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0,
                                     65535, 1))
     return ("net_failover0,standby=(net_null5),primary=(net_pcap0,"
             "rx_pcap=%s,tx_pcap=%s),hotplug_poll=1" %
-            (pcap_in, rundir / "out.pcap"))
+            (pcap_in, rundir / "o"))
 
 
 def run(cmd, timeout=120, **kw):

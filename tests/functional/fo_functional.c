@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_bus_vdev.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -424,6 +425,28 @@ port_opackets(uint16_t port)
 		rte_delay_us_sleep(100); \
 	} \
 	_ok ? 0 : -1; })
+
+/*
+ * --create: the failover vdev, as an application creates one after EAL's
+ * start. rte_vdev_init() and not rte_dev_probe(): both probe the same way
+ * in a process without secondaries, but rte_dev_probe() refuses devargs
+ * of 128 characters or more from DPDK 24.11.7 on (the size of its message
+ * to secondaries), and two parenthesized virtio-user strings are longer.
+ */
+static int
+create_failover(const char *devargs)
+{
+	const char *comma = strchr(devargs, ',');
+	char name[RTE_DEV_NAME_MAX_LEN];
+	size_t len = comma != NULL ? (size_t)(comma - devargs) :
+		strlen(devargs);
+
+	if (len >= sizeof(name))
+		return -ENAMETOOLONG;
+	memcpy(name, devargs, len);
+	name[len] = '\0';
+	return rte_vdev_init(name, comma != NULL ? comma + 1 : NULL);
+}
 
 static int
 find_port(const char *name, uint16_t *port)
@@ -1405,7 +1428,7 @@ run_steps(void)
 			ok = opt.create != NULL;
 			for (k = 0; ok && k < n; k++) {
 				ok = rte_dev_remove(rte_eth_devices[fo_port].device)
-					== 0 && rte_dev_probe(opt.create) == 0 &&
+					== 0 && create_failover(opt.create) == 0 &&
 					find_port("net_failover0", &fo_port) == 0;
 				if (!ok)
 					printf("error=detach-self %d failed\n", k);
@@ -1632,7 +1655,7 @@ main(int argc, char **argv)
 			return 2;
 	}
 	if (opt.create != NULL) {
-		ret = rte_dev_probe(opt.create);
+		ret = create_failover(opt.create);
 		if (ret != 0) {
 			printf("error=cannot create %s: %s\n", opt.create,
 				rte_strerror(-ret));

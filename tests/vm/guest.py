@@ -59,6 +59,9 @@ def kernel():
     debs = sorted(DEPS.glob("linux-image-*-amd64_*.deb"))
     if not debs:
         DEPS.mkdir(parents=True, exist_ok=True)
+        # a root file system made by mmdebstrap has no package lists
+        if not any(pathlib.Path("/var/lib/apt/lists").glob("*Packages*")):
+            _run(["apt-get", "update", "-q"])
         dep = _run(["apt-cache", "depends", "linux-image-amd64"]).stdout
         pkg = re.search(r"Depends: (linux-image-\S+)", dep).group(1)
         # apt's sandbox user cannot write into root's tree: fetch in /tmp.
