@@ -76,6 +76,13 @@ def kernel():
     if not (root / ".unpacked").exists():
         shutil.rmtree(root, ignore_errors=True)
         _run(["dpkg-deb", "-x", str(deb), str(root)])
+        # Debian 13's kernel is merged-/usr (usr/lib/modules): one layout,
+        # whichever directory depmod reads
+        if not (root / "lib").exists():
+            (root / "lib").symlink_to("usr/lib")
+        elif not (root / "usr/lib").exists():
+            (root / "usr").mkdir(exist_ok=True)
+            (root / "usr/lib").symlink_to("../lib")
         kver = next((root / "lib/modules").iterdir()).name
         _run(["depmod", "-b", str(root), kver])
         (root / ".unpacked").touch()
@@ -196,6 +203,8 @@ def build():
                 p = pathlib.Path(tmp) / dst
                 p.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, p)
+        (pathlib.Path(tmp) / "usr").mkdir()
+        (pathlib.Path(tmp) / "usr/lib").symlink_to("../lib")
         _run(["depmod", "-b", tmp, kver])
         mdir = pathlib.Path(tmp) / "lib/modules" / kver
         for f in ("modules.dep", "modules.alias", "modules.softdep",
