@@ -101,8 +101,12 @@ def _modules(root, kver):
     for mod in deps:
         name = pathlib.Path(mod).name.split(".ko")[0]
         by_name[name.replace("-", "_")] = mod
+    builtin = {pathlib.Path(l).name.split(".ko")[0].replace("-", "_")
+               for l in (moddir / "modules.builtin").read_text().split()}
     want = set()
     for m in MODULES:
+        if m.replace("-", "_") in builtin:
+            continue
         mod = by_name[m.replace("-", "_")]
         want.add(mod)
         want.update(deps[mod])
@@ -147,6 +151,8 @@ def _inputs():
     moddir, mods = _modules(root, kver)
     for mod in mods:
         files[moddir / mod] = "lib/modules/%s/%s" % (kver, mod)
+    # what the kernel has built in, for /init (and depmod) to know
+    files[moddir / "modules.builtin"] = "lib/modules/%s/modules.builtin" % kver
     return root, kver, files
 
 
@@ -207,8 +213,7 @@ def build():
         (pathlib.Path(tmp) / "usr/lib").symlink_to("../lib")
         _run(["depmod", "-b", tmp, kver])
         mdir = pathlib.Path(tmp) / "lib/modules" / kver
-        for f in ("modules.dep", "modules.alias", "modules.softdep",
-                  "modules.builtin"):
+        for f in ("modules.dep", "modules.alias", "modules.softdep"):
             if (mdir / f).exists():
                 entries.append(("lib/modules/%s/%s" % (kver, f),
                                 stat.S_IFREG | 0o644,

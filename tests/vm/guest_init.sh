@@ -17,13 +17,18 @@ mount -t hugetlbfs nodev /dev/hugepages
 mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
 
+# A module built into the kernel (virtio_pci in Debian 13's) is loaded.
+load() {
+	grep -q "/$(echo "$1" | tr - _)\.ko" /lib/modules/*/modules.builtin \
+		2>/dev/null || modprobe "$1"
+}
 mode=$(sed -n 's/.*fo\.mode=\([a-z]*\).*/\1/p' /proc/cmdline)
 case "$mode" in
 vfio)	# busybox modprobe skips softdeps: the IOMMU backend by name
-	modprobe vfio_iommu_type1 && modprobe vfio-pci && driver=vfio-pci ;;
-uio)	modprobe uio_pci_generic && driver=uio_pci_generic ;;
-linux)	modprobe net_failover && modprobe virtio_pci &&
-	modprobe virtio_net && modprobe e1000e && driver=auto ;;
+	load vfio_iommu_type1 && load vfio-pci && driver=vfio-pci ;;
+uio)	load uio_pci_generic && driver=uio_pci_generic ;;
+linux)	load net_failover && load virtio_pci &&
+	load virtio_net && load e1000e && driver=auto ;;
 esac
 [ -n "$driver" ] || { echo "FO-GUEST-FAILED mode '$mode'"; poweroff -f; }
 echo "$driver" > /run/fo-driver
