@@ -10,6 +10,11 @@ case $(cat "/sys$DEVPATH/class" 2>/dev/null) in 0x0200*) ;; *) exit 0 ;; esac
 driver=$(cat /run/fo-driver)
 if [ "$driver" != auto ]; then
 	echo "$driver" > "/sys$DEVPATH/driver_override"
+	# a driver built into the kernel (virtio_pci in Debian 13's) may
+	# have taken the device already
+	cur=$(readlink "/sys$DEVPATH/driver")
+	[ -z "$cur" ] || [ "${cur##*/}" = "$driver" ] ||
+		echo "$PCI_SLOT_NAME" > "/sys$DEVPATH/driver/unbind"
 	echo "$PCI_SLOT_NAME" > /sys/bus/pci/drivers_probe
 fi
 bound=$(readlink "/sys$DEVPATH/driver")
