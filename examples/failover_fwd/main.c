@@ -283,7 +283,7 @@ main(int argc, char **argv)
 {
 	uint64_t last[RTE_MAX_ETHPORTS][2];
 	unsigned int lcore, t;
-	uint16_t port, i;
+	uint16_t port, i, nb_failover = 0;
 	int ret;
 
 	ret = rte_eal_init(argc, argv);
@@ -310,9 +310,14 @@ main(int argc, char **argv)
 				rte_strerror(-ret));
 		/* Only failover ports take a callback; others say -EINVAL. */
 		if (rte_pmd_failover_switch_callback_register(ports[i],
-				on_switch, NULL) == 0)
+				on_switch, NULL) == 0) {
 			printf("port %u is a failover port\n", ports[i]);
+			nb_failover++;
+		}
 	}
+	/* EAL goes on when a --vdev fails to probe: say what is running. */
+	printf("forwarding on %u ports, %u of them failover ports\n",
+		nb_ports, nb_failover);
 
 	lcore = rte_get_next_lcore(-1, 1, 0);
 	for (i = 0; i < nb_ports; i += 2) {

@@ -52,10 +52,17 @@ FAILOVER_VDEV = ("net_failover0,standby=%s,primary=%s" %
 
 
 def start_dpdk(vm):
+    m = vm.mark()
     vm.send("dpdk-failover-fwd -l 0-1 -n 1 -m 256 "
             "--log-level=pmd.net.failover*:info --vdev '%s' -- "
             "--mac-swap --announce & app=$!" % FAILOVER_VDEV)
-    vm.expect(r"port %d is a failover port" % FAILOVER_PORT, APP_S)
+    # fail as soon as the application runs without the port or exits
+    vm.expect(r"forwarding on \d+ ports|exiting with code", APP_S, m)
+    try:
+        vm.expect(r"port %d is a failover port" % FAILOVER_PORT, 0, m)
+    except qemu.Timeout:
+        raise RuntimeError("dpdk-failover-fwd has no failover port "
+                           "(console.log)") from None
 
 
 def stop_dpdk(vm):

@@ -190,6 +190,8 @@ class Switch:
 
     def close(self):
         self.running = False
+        # a generator never started waits for this; let it see running off
+        self.sending.set()
         for t in self.threads:
             t.join()
         for s in self.socks:
