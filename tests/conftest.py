@@ -7,6 +7,7 @@ run directory, so tests never share EAL state or sockets.
 import os
 import pathlib
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -55,6 +56,34 @@ def rundir(request):
         print("run folder kept: %s" % d)
     else:
         shutil.rmtree(d, ignore_errors=True)
+
+
+# A backstop, not a wait: every test waits on events with its own
+# deadlines; this turns a test that still hangs into a failure with a
+# traceback instead of a CI job killed at its limit with nothing said.
+TEST_LIMIT_S = 0 if os.environ.get("FO_LONG") else 600
+
+
+class TestLimit(Exception):
+    pass
+
+
+def _over_limit(signum, frame):
+    raise TestLimit("test still running after %d s" % TEST_LIMIT_S)
+
+
+@pytest.fixture(autouse=True)
+def test_limit():
+    if TEST_LIMIT_S == 0:
+        yield
+        return
+    old = signal.signal(signal.SIGALRM, _over_limit)
+    signal.alarm(TEST_LIMIT_S)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 @pytest.hookimpl(hookwrapper=True)
