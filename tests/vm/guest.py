@@ -55,27 +55,36 @@ def plugin_dir():
 
 
 def kernel():
-    """Debian's current kernel package, fetched once and unpacked."""
-    debs = sorted(DEPS.glob("linux-image-*-amd64_*.deb"))
-    if not debs:
+    """Debian's current kernel, fetched once and unpacked: its image
+    package and, where the release splits it (sid: linux-binary-*,
+    linux-modules-*), the packages with the kernel and its modules."""
+    listing = DEPS / "kernel-debs.txt"      # the image's deb first
+    if not listing.exists():
         DEPS.mkdir(parents=True, exist_ok=True)
         # a root file system made by mmdebstrap has no package lists
         if not any(pathlib.Path("/var/lib/apt/lists").glob("*Packages*")):
             _run(["apt-get", "update", "-q"])
         dep = _run(["apt-cache", "depends", "linux-image-amd64"]).stdout
         pkg = re.search(r"Depends: (linux-image-\S+)", dep).group(1)
+        dep = _run(["apt-cache", "depends", pkg]).stdout
+        pkgs = [pkg] + re.findall(r"Depends: (linux-(?:binary|modules)-\S+)",
+                                  dep)
+        names = []
         # apt's sandbox user cannot write into root's tree: fetch in /tmp.
         with tempfile.TemporaryDirectory() as tmp:
             os.chmod(tmp, 0o777)
-            _run(["apt-get", "download", "-q", pkg], cwd=tmp)
-            for f in pathlib.Path(tmp).glob("*.deb"):
+            _run(["apt-get", "download", "-q"] + pkgs, cwd=tmp)
+            for f in sorted(pathlib.Path(tmp).glob("*.deb"),
+                            key=lambda f: not f.name.startswith(pkg + "_")):
                 shutil.move(str(f), DEPS / f.name)
-        debs = sorted(DEPS.glob("linux-image-*-amd64_*.deb"))
-    deb = debs[-1]
-    root = DEPS / ("root-" + deb.stem)
+                names.append(f.name)
+        listing.write_text("\n".join(names) + "\n")
+    parts = [DEPS / n for n in listing.read_text().split()]
+    root = DEPS / ("root-" + parts[0].stem)
     if not (root / ".unpacked").exists():
         shutil.rmtree(root, ignore_errors=True)
-        _run(["dpkg-deb", "-x", str(deb), str(root)])
+        for part in parts:
+            _run(["dpkg-deb", "-x", str(part), str(root)])
         # Debian 13's kernel is merged-/usr (usr/lib/modules): one layout,
         # whichever directory depmod reads
         if not (root / "lib").exists():
