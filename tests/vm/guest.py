@@ -110,16 +110,22 @@ def _modules(root, kver):
     for mod in deps:
         name = pathlib.Path(mod).name.split(".ko")[0]
         by_name[name.replace("-", "_")] = mod
+    # sid's split packages have no modules.builtin: a module the kernel
+    # has no file for is taken as built in (a kernel without it at all
+    # then fails in the guest when the driver is bound)
+    listed = moddir / "modules.builtin"
     builtin = {pathlib.Path(l).name.split(".ko")[0].replace("-", "_")
-               for l in (moddir / "modules.builtin").read_text().split()}
-    want = set()
+               for l in (listed.read_text().split() if listed.exists()
+                         else [])}
+    want, inside = set(), []
     for m in MODULES:
-        if m.replace("-", "_") in builtin:
+        name = m.replace("-", "_")
+        if name in builtin or name not in by_name:
+            inside.append(name)
             continue
-        mod = by_name[m.replace("-", "_")]
-        want.add(mod)
-        want.update(deps[mod])
-    return moddir, sorted(want)
+        want.add(by_name[name])
+        want.update(deps[by_name[name]])
+    return moddir, sorted(want), inside
 
 
 def _libraries(binaries):
@@ -157,11 +163,16 @@ def _inputs():
     # glibc dlopens it when a thread is cancelled (EAL's at exit).
     gcc = _run(["gcc", "-print-file-name=libgcc_s.so.1"]).stdout.strip()
     files[pathlib.Path(gcc).resolve()] = "lib/x86_64-linux-gnu/libgcc_s.so.1"
-    moddir, mods = _modules(root, kver)
+    moddir, mods, inside = _modules(root, kver)
     for mod in mods:
         files[moddir / mod] = "lib/modules/%s/%s" % (kver, mod)
-    # what the kernel has built in, for /init (and depmod) to know
-    files[moddir / "modules.builtin"] = "lib/modules/%s/modules.builtin" % kver
+    # what the kernel has built in of MODULES, for /init to know; written
+    # only when it changes (build() keys on the inputs' times)
+    builtin = root / "fo-modules.builtin"
+    text = "".join("kernel/%s.ko\n" % m for m in inside)
+    if not builtin.exists() or builtin.read_text() != text:
+        builtin.write_text(text)
+    files[builtin] = "lib/modules/%s/modules.builtin" % kver
     return root, kver, files
 
 
@@ -190,7 +201,10 @@ def _cpio_newc(entries):
 def build():
     """(kernel image, initramfs path), rebuilt only when an input changed."""
     root, kver, files = _inputs()
+    # in /boot, or (sid's linux-binary) beside the modules
     vmlinuz = root / "boot" / ("vmlinuz-" + kver)
+    if not vmlinuz.exists():
+        vmlinuz = root / "lib/modules" / kver / "vmlinuz"
     digest = hashlib.sha256(kver.encode())
     for src, dst in sorted(files.items(), key=lambda kv: kv[1]):
         st = src.stat()
