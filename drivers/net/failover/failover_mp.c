@@ -23,6 +23,11 @@
  *
  * A secondary killed at any point leaves a reply to nobody, nothing more.
  *
+ * Device info is not asked for: it is folded from sub-device profiles
+ * written once (fo_dev_infos_get), and it is what a secondary's own
+ * multi-process callback may need (DPDK 25.11's pdump), where a request
+ * cannot be answered.
+ *
  * Bursts in a secondary move nothing: the primary's grace period before it
  * frees a sub-device covers its own threads only (membarrier is per
  * process), so a secondary's burst could still be inside a freed device.
@@ -51,7 +56,7 @@
 #define FO_SNAP_READ_TRIES 1000
 
 enum fo_mp_op {
-	/* Refresh the snapshot: stats, xstats, device info, dump. */
+	/* Refresh the snapshot: stats, xstats, failover info, dump. */
 	FO_MP_REFRESH,
 	FO_MP_STATS_RESET,
 	FO_MP_XSTATS_RESET,
@@ -98,7 +103,6 @@ fo_snapshot_write(struct fo_priv *priv)
 	struct fo_snapshot *snap = &priv->snap;
 	struct rte_eth_xstat xs[FO_NB_XSTATS];
 	struct rte_pmd_failover_info pinfo;
-	struct rte_eth_dev_info info;
 	struct rte_eth_stats stats;
 	char dump[FO_SNAP_DUMP_LEN];
 	unsigned int i;
@@ -108,8 +112,6 @@ fo_snapshot_write(struct fo_priv *priv)
 	/* As ethdev gives them here; its pointers are fixed up there. */
 	if (rte_eth_stats_get(dev->data->port_id, &stats) != 0)
 		memset(&stats, 0, sizeof(stats));
-	if (rte_eth_dev_info_get(dev->data->port_id, &info) != 0)
-		memset(&info, 0, sizeof(info));
 	if (rte_pmd_failover_info_get(dev->data->port_id, &pinfo) != 0)
 		memset(&pinfo, 0, sizeof(pinfo));
 	memset(dump, 0, sizeof(dump));
@@ -124,7 +126,6 @@ fo_snapshot_write(struct fo_priv *priv)
 	__atomic_fetch_add(&snap->seq, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	snap->stats = stats;
-	snap->info = info;
 	snap->pinfo = pinfo;
 	for (i = 0; n > 0 && i < (unsigned int)n; i++)
 		snap->xstats[i] = xs[i].value;
@@ -334,27 +335,6 @@ fo_secondary_xstats_reset(struct rte_eth_dev *dev)
 	return fo_mp_request(dev, FO_MP_XSTATS_RESET);
 }
 
-/*
- * The primary's answer, less what ethdev filled in this process before
- * calling us: pointers are only valid in the process that set them.
- */
-static int
-fo_secondary_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
-{
-	struct fo_snapshot snap;
-	struct rte_eth_dev_info mine = *info;
-	int ret = fo_snapshot_read(dev, &snap);
-
-	if (ret != 0)
-		return ret;
-	*info = snap.info;
-	info->device = mine.device;
-	info->driver_name = mine.driver_name;
-	info->dev_flags = mine.dev_flags;
-	info->switch_info = mine.switch_info;
-	return 0;
-}
-
 int
 fo_secondary_info_get(struct rte_eth_dev *dev,
 		struct rte_pmd_failover_info *info)
@@ -404,7 +384,8 @@ const struct eth_dev_ops failover_secondary_ops = {
 	.link_update = fo_secondary_link_update,
 	.stats_get = fo_secondary_stats_get,
 	.stats_reset = fo_secondary_stats_reset,
-	.dev_infos_get = fo_secondary_infos_get,
+	/* The same fold as the primary's, of write-once profiles. */
+	.dev_infos_get = fo_dev_infos_get,
 	.xstats_get = fo_secondary_xstats_get,
 	.xstats_get_names = fo_xstats_get_names,
 	.xstats_reset = fo_secondary_xstats_reset,

@@ -1047,8 +1047,13 @@ fo_desc_lim(struct rte_eth_desc_lim *a, const struct rte_eth_desc_lim *b)
  * What the failover port can do is what every sub-device it has seen can
  * do, including an absent primary, from its profile when it was present:
  * otherwise a configuration accepted now would fail when it comes back.
+ *
+ * The profiles are written once (fo_sub_adopt_locked): no lock, so a
+ * secondary process folds them too, without asking us. It must not ask:
+ * DPDK 25.11's pdump gets the device info inside its multi-process callback, where a
+ * request of its own cannot be answered.
  */
-static int
+int
 fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
@@ -1077,9 +1082,9 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->rx_desc_lim.nb_mtu_seg_max = UINT16_MAX;
 	info->tx_desc_lim = info->rx_desc_lim;
 
-	pthread_mutex_lock(&priv->lock);
 	FO_FOREACH_ROLE(r) {
-		if (!priv->sub[r].info_valid)
+		if (!__atomic_load_n(&priv->sub[r].info_valid,
+				__ATOMIC_ACQUIRE))
 			continue;
 		s = &priv->sub[r].info;
 		any = true;
@@ -1110,7 +1115,6 @@ fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		fo_desc_lim(&info->rx_desc_lim, &s->rx_desc_lim);
 		fo_desc_lim(&info->tx_desc_lim, &s->tx_desc_lim);
 	}
-	pthread_mutex_unlock(&priv->lock);
 	if (!any) {
 		/* Nothing seen yet: promise nothing. */
 		info->max_rx_queues = 1;

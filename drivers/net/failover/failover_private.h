@@ -145,7 +145,11 @@ struct fo_sub {
 	/* The bring-up step that failed last, logged once until it changes. */
 	const char *failed_step;
 	int failed_ret;
-	/* Capability profile from the first time the sub-device was seen. */
+	/*
+	 * Capability profile from the first time the sub-device was seen:
+	 * written once, then info_valid set (release). Never changed after,
+	 * so a secondary reads it without a lock or a request to us.
+	 */
 	struct rte_eth_dev_info info;
 	bool info_valid;
 };
@@ -164,7 +168,6 @@ struct fo_snapshot {
 	uint32_t seq;
 	unsigned int nb_xstats;
 	struct rte_eth_stats stats;
-	struct rte_eth_dev_info info;
 	uint64_t xstats[FO_NB_XSTATS];
 	struct rte_pmd_failover_info pinfo;
 	char dump[FO_SNAP_DUMP_LEN];
@@ -364,6 +367,7 @@ bool fo_is_pci(const char *name);
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);
+int fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info);
 uint64_t fo_queue_sum_locked(const struct fo_priv *priv,
 		size_t offset);
 

@@ -260,7 +260,7 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	}
 	if (!sub->info_valid) {
 		sub->info = info;
-		sub->info_valid = true;
+		__atomic_store_n(&sub->info_valid, true, __ATOMIC_RELEASE);
 	} else if (role == FO_PRIMARY) {
 		priv->readoptions++;
 	}
