@@ -42,7 +42,8 @@ import time
 import pexpect
 
 TOP = pathlib.Path(__file__).resolve().parent.parent
-BUILD = TOP / "build"
+# devtools/setup builds there too (a DPDK of its own has its own build)
+BUILD = pathlib.Path(os.environ.get("FO_BUILD", TOP / "build"))
 sys.path.insert(0, str(TOP / "devtools"))
 from plugin_path import loadable  # noqa: E402
 
