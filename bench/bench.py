@@ -153,12 +153,25 @@ def v_fs_standby(ctx):
         (k, 6 + k, 2 * k + 1)])
 
 
+def _dpdk_version():
+    """The DPDK the PMD is built against, as (year, month)."""
+    out = subprocess.run(["pkg-config", "--modversion", "libdpdk"],
+                         capture_output=True, text=True).stdout.strip()
+    m = re.match(r"(\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+# net_bonding's member devarg: "slave" until 23.11 renamed it
+BOND_MEMBER = "member" if _dpdk_version() >= (23, 11) else "slave"
+
+
 def _bond(ctx, second, second_args):
     return _pairs(lambda k: [
         "--vdev", "net_null%d" % (2 * k),
         "--vdev", second(k) + second_args(k),
-        "--vdev", "net_bonding%d,mode=1,slave=net_null%d,slave=%s,"
-        "primary=net_null%d" % (k, 2 * k, second(k), 2 * k)])
+        "--vdev", "net_bonding%d,mode=1,%s=net_null%d,%s=%s,"
+        "primary=net_null%d" % (k, BOND_MEMBER, 2 * k, BOND_MEMBER,
+                                second(k), 2 * k)])
 
 
 def v_bond_null(ctx):
@@ -174,8 +187,8 @@ def v_bond_standby(ctx):
     # the primary member is gone: one member, the standby
     return _pairs(lambda k: [
         "--vdev", "net_null%d" % (2 * k + 1),
-        "--vdev", "net_bonding%d,mode=1,slave=net_null%d" %
-        (k, 2 * k + 1)])
+        "--vdev", "net_bonding%d,mode=1,%s=net_null%d" %
+        (k, BOND_MEMBER, 2 * k + 1)])
 
 
 # name, driver of the forwarding ports, vdevs, needs a vhost backend,
@@ -830,10 +843,10 @@ PMDS_VDEVS = [
     "net_failsafe1,dev(net_null8),dev(net_ring1)",
     "net_failsafe2,dev(0000:00:1f.7),dev(net_null9)",
     "net_null10", "net_null11,no-rx=1",
-    "net_bonding0,mode=1,slave=net_null10,slave=net_null11,"
-    "primary=net_null10",
+    "net_bonding0,mode=1,{m}=net_null10,{m}=net_null11,"
+    "primary=net_null10".format(m=BOND_MEMBER),
     "net_null13",
-    "net_bonding1,mode=1,slave=net_null13"]
+    "net_bonding1,mode=1,%s=net_null13" % BOND_MEMBER]
 PMDS_DETACH = ["net_null4"]
 PMDS_GROUPS = [("direct", 1, ["net_null20"]),
                ("failover/null-idle", 1, ["net_failover0"]),
@@ -986,7 +999,7 @@ def machine(out, args):
     text = "\n".join([
         "date: %s" % datetime.datetime.now().isoformat(timespec="seconds"),
         "kernel: %s" % sh("uname -r"),
-        "dpdk: %s" % sh("dpkg-query -W -f='${Version}' dpdk"),
+        "dpdk: %s" % sh("pkg-config --modversion libdpdk"),
         "testpmd: %s" % TESTPMD,
         "memory: %s" % ("hugepages (--in-memory)" if HUGE else "--no-huge"),
         "commit: %s%s" % (sh("git -C %s rev-parse --short HEAD" % TOP),
