@@ -1050,8 +1050,8 @@ fo_desc_lim(struct rte_eth_desc_lim *a, const struct rte_eth_desc_lim *b)
  *
  * The profiles are written once (fo_sub_adopt_locked): no lock, so a
  * secondary process folds them too, without asking us. It must not ask:
- * DPDK 25.11's pdump gets the device info inside its multi-process callback, where a
- * request of its own cannot be answered.
+ * DPDK 25.11's pdump gets the device info inside its multi-process
+ * callback, where a request of its own cannot be answered.
  */
 int
 fo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
