@@ -27,9 +27,10 @@ HOTPLUG = pathlib.Path(__file__).with_name("guest_hotplug.sh")
 LINUX_UP = pathlib.Path(__file__).with_name("guest_linux_up.sh")
 
 # What the guest loads: vfio-pci, uio_pci_generic (DPDK scenarios); the
-# kernel's virtio_net, e1000e and net_failover (the Linux comparison).
+# kernel's virtio_net, e1000e or igb (the primary, by QEMU) and net_failover
+# (the Linux comparison).
 MODULES = ["vfio-pci", "vfio_iommu_type1", "uio_pci_generic", "virtio_pci",
-           "virtio_net", "net_failover", "e1000e"]
+           "virtio_net", "net_failover", "e1000e", "igb"]
 # The DPDK plugins the guest needs; EAL loads every one in its plugin
 # directory, so only these go there.
 PMDS = ["librte_bus_pci", "librte_bus_vdev", "librte_mempool_ring",

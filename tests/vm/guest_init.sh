@@ -3,7 +3,7 @@
 #
 # /init of the hotplug scenarios' guest. fo.mode= on the kernel command line
 # says who drives the NICs: vfio (vfio-pci, DPDK), uio (uio_pci_generic,
-# DPDK) or linux (the kernel's virtio_net, e1000e and net_failover). Then a
+# DPDK) or linux (the kernel's virtio_net, e1000e or igb, net_failover). Then a
 # shell on the console takes the host's commands.
 /bin/busybox --install -s /bin
 # rootfs starts world-writable; EAL loads no plugin below such a directory
@@ -28,7 +28,7 @@ vfio)	# busybox modprobe skips softdeps: the IOMMU backend by name
 	load vfio_iommu_type1 && load vfio-pci && driver=vfio-pci ;;
 uio)	load uio_pci_generic && driver=uio_pci_generic ;;
 linux)	load net_failover && load virtio_pci &&
-	load virtio_net && load e1000e && driver=auto ;;
+	load virtio_net && load e1000e && load igb && driver=auto ;;
 esac
 [ -n "$driver" ] || { echo "FO-GUEST-FAILED mode '$mode'"; poweroff -f; }
 echo "$driver" > /run/fo-driver
