@@ -51,7 +51,15 @@ FAILOVER_VDEV = ("net_failover0,standby=%s,primary=%s" %
                  (qemu.STANDBY_PCI, qemu.PRIMARY_PCI))
 
 
+# The PMD's lines that time the primary's adoption: the port the failover
+# port took it as, then TX moving onto it (once its link is up).
+ADOPTED = r"primary is %s \(port" % qemu.PRIMARY_PCI
+ON_PRIMARY = r"TX on primary \(was standby\)"
+
+
 def start_dpdk(vm):
+    """Start the forwarder; the time from the primary's adoption to TX on
+    it, in ms: the device's own start and link-up, nothing of a re-plug."""
     m = vm.mark()
     vm.send("dpdk-failover-fwd -l 0-1 -n 1 -m 256 "
             "--log-level=pmd.net.failover*:info --vdev '%s' -- "
@@ -63,6 +71,9 @@ def start_dpdk(vm):
     except qemu.Timeout:
         raise RuntimeError("dpdk-failover-fwd has no failover port "
                            "(console.log)") from None
+    _, t_adopted, _ = vm.expect(ADOPTED, 0, m)
+    _, t_tx, _ = vm.expect(ON_PRIMARY, APP_S, m)
+    return (t_tx - t_adopted) * 1000
 
 
 def stop_dpdk(vm):
@@ -110,7 +121,7 @@ def run(mode, hotplug, rundir, rate=1000, log=print):
         if linux:
             fig["linux_master"] = start_linux(vm)
         else:
-            start_dpdk(vm)
+            fig["first_link_ms"] = start_dpdk(vm)
         sw.start()
         t_up = time.monotonic()
         # steady on the primary: a second's worth of replies there; the
@@ -149,6 +160,14 @@ def run(mode, hotplug, rundir, rate=1000, log=print):
         fig["add_to_bound_ms"] = (t_bound - t_add) * 1000
         fig["bound_to_primary_ms"] = (t_back - t_bound) * 1000
         fig["add_to_primary_ms"] = (t_back - t_add) * 1000
+        if not linux:
+            # the PMD's share (bind to adoption) apart from the device's
+            # own (adoption to TX on it), which start_dpdk measured too
+            # (the console may trail the cable by a little)
+            _, t_adopted, _ = vm.expect(ADOPTED, 5, m)
+            _, t_tx, _ = vm.expect(ON_PRIMARY, 5, m)
+            fig["bound_to_adopted_ms"] = (t_adopted - t_bound) * 1000
+            fig["link_ms"] = (t_tx - t_adopted) * 1000
         sw.wait_replies(traffic.PRIMARY, t_back, rate, APP_S)
         log("%s/%s: back on the primary" % (mode, hotplug))
         t_end = time.monotonic()
@@ -251,6 +270,8 @@ COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("max_gap_ms", "%.1f"),
            ("lost_unexplained", "%d"), ("duplicates", "%d"),
            ("del_to_standby_ms", "%.0f"), ("del_to_event_ms", "%.0f"),
            ("event_to_deleted_ms", "%.0f"), ("del_to_deleted_ms", "%.0f"),
+           ("bound_to_adopted_ms", "%.0f"), ("first_link_ms", "%.0f"),
+           ("link_ms", "%.0f"),
            ("bound_to_primary_ms", "%.0f"), ("add_to_primary_ms", "%.0f"),
            ("sent", "%d")]
 
