@@ -24,8 +24,9 @@ def figures():
     return FIGURES
 
 
-def run(mode, hotplug, rundir, figures):
-    fig = scenario.run(mode, hotplug, rundir, log=lambda s: None)
+def run(mode, hotplug, rundir, figures, poll_ms=0):
+    fig = scenario.run(mode, hotplug, rundir, log=lambda s: None,
+                       poll_ms=poll_ms)
     figures.append(fig)
     (rundir / "figures.txt").write_text(scenario.table([fig]) + "\n")
     return fig
@@ -47,6 +48,7 @@ def test_vfio(rundir, figures, hotplug):
     # no longer than it did at the application's start
     assert fig["bound_to_adopted_ms"] < 1000, fig
     assert fig["link_ms"] < fig["first_link_ms"] + 500, fig
+    assert fig["probes"] == 1, fig
     assert fig["on_standby"] > 0 and fig["on_primary"] > 0, fig
 
 
@@ -56,6 +58,22 @@ def test_uio(rundir, figures):
     assert fig["app_exit"] == 0
     # and what the guest answered into the vanished device before EAL's
     # monitor told the PMD
+    assert fig["lost_unexplained"] == 0, fig
+    assert fig["max_gap_ms"] < 100, fig
+    assert fig["link_ms"] < fig["first_link_ms"] + 500, fig
+    assert fig["probes"] == 1, fig
+    assert fig["on_standby"] > 0 and fig["on_primary"] > 0, fig
+
+
+@pytest.mark.parametrize("mode", ["vfio", "uio"])
+def test_hotplug_poll(rundir, figures, mode):
+    """hotplug_poll probes the absent primary by name every 100 ms, while
+    its old self is being released (uio: tens of seconds) and while the
+    new one is plugged and bound: the PMD's one hotplug owner probes it
+    once, after the release, and never beside it."""
+    fig = run(mode, "acpi", rundir, figures, poll_ms=100)
+    assert fig["app_exit"] == 0
+    assert fig["probes"] == 1, fig
     assert fig["lost_unexplained"] == 0, fig
     assert fig["max_gap_ms"] < 100, fig
     assert fig["link_ms"] < fig["first_link_ms"] + 500, fig

@@ -57,13 +57,13 @@ ADOPTED = r"primary is %s \(port" % qemu.PRIMARY_PCI
 ON_PRIMARY = r"TX on primary \(was standby\)"
 
 
-def start_dpdk(vm):
+def start_dpdk(vm, vdev):
     """Start the forwarder; the time from the primary's adoption to TX on
     it, in ms: the device's own start and link-up, nothing of a re-plug."""
     m = vm.mark()
     vm.send("dpdk-failover-fwd -l 0-1 -n 1 -m 256 "
             "--log-level=pmd.net.failover*:info --vdev '%s' -- "
-            "--mac-swap --announce & app=$!" % FAILOVER_VDEV)
+            "--mac-swap --announce & app=$!" % vdev)
     # fail as soon as the application runs without the port or exits
     vm.expect(r"forwarding on \d+ ports|exiting with code", APP_S, m)
     try:
@@ -113,15 +113,18 @@ def booted(rundir, mode, hotplug, rate=1000):
         vm.close()
 
 
-def run(mode, hotplug, rundir, rate=1000, log=print):
-    """Run one scenario; returns its figures (raises if a step fails)."""
+def run(mode, hotplug, rundir, rate=1000, log=print, poll_ms=0):
+    """Run one scenario; returns its figures (raises if a step fails).
+    @poll_ms: the failover port's hotplug_poll (0: none), which probes the
+    absent primary by name all through its removal and re-plug."""
     linux = mode == "linux"
-    fig = {"mode": mode, "hotplug": hotplug}
+    fig = {"mode": mode, "hotplug": hotplug, "hotplug_poll": poll_ms}
+    vdev = FAILOVER_VDEV + (",hotplug_poll=%d" % poll_ms if poll_ms else "")
     with booted(rundir, mode, hotplug, rate) as (vm, sw):
         if linux:
             fig["linux_master"] = start_linux(vm)
         else:
-            fig["first_link_ms"] = start_dpdk(vm)
+            fig["first_link_ms"] = start_dpdk(vm, vdev)
         sw.start()
         t_up = time.monotonic()
         # steady on the primary: a second's worth of replies there; the
@@ -130,7 +133,7 @@ def run(mode, hotplug, rundir, rate=1000, log=print):
         log("%s/%s: traffic up on the primary" % (mode, hotplug))
 
         ev = vm.event_mark()
-        m = vm.mark()
+        m = m_del = vm.mark()
         t_del = time.monotonic()
         vm.device_del()
         t_standby = sw.wait_replies(traffic.STANDBY, t_del, 1, RELEASE_S)
@@ -168,6 +171,11 @@ def run(mode, hotplug, rundir, rate=1000, log=print):
             _, t_tx, _ = vm.expect(ON_PRIMARY, 5, m)
             fig["bound_to_adopted_ms"] = (t_adopted - t_bound) * 1000
             fig["link_ms"] = (t_tx - t_adopted) * 1000
+            # whoever probed it (the ADD event, a poll), it was once
+            with vm.console.cond:
+                fig["probes"] = sum(
+                    "probed again" in line
+                    for _, line in vm.console.items[m_del:])
         sw.wait_replies(traffic.PRIMARY, t_back, rate, APP_S)
         log("%s/%s: back on the primary" % (mode, hotplug))
         t_end = time.monotonic()
@@ -265,7 +273,8 @@ def run_journal(rundir, log=print):
         return res
 
 
-COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("max_gap_ms", "%.1f"),
+COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("hotplug_poll", "%d"),
+           ("max_gap_ms", "%.1f"),
            ("lost", "%d"), ("lost_to_primary", "%d"),
            ("lost_unexplained", "%d"), ("duplicates", "%d"),
            ("del_to_standby_ms", "%.0f"), ("del_to_event_ms", "%.0f"),
