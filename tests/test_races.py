@@ -284,6 +284,21 @@ def test_close_from_lsc_callback(prefix, via):
           timeout=60)
 
 
+def test_close_from_switchover_callback_beside_the_event(prefix, rundir):
+    """The switch an RMV causes is told by whichever thread gets to it
+    first: here the hotplug owner, while the application's thread that
+    raised the RMV is still inside the PMD's callback (gdb holds it 2 s at
+    fo_link_notify, which tells the switch). The application closes the
+    port from its switchover callback, in the owner: the close waits for
+    the other thread's callback, and goes on once that returns."""
+    steps(prefix, NULLS + [failover()], SUBS,
+          ["expect-adopted:net_null0", "close-on-switch:-",
+           "remove:rmv:net_null0", "expect-closed:-"],
+          wrapper=under_gdb_hold(rundir, "fo_link_notify", 2.0,
+                                 thread="== 1"),
+          timeout=60)
+
+
 def test_close_keeps_the_applications_hotplug_handler(prefix, rundir):
     """EAL's hotplug handler (SIGBUS on a vanished BAR, and the remapping
     on a removal uevent) is the process's: the application enabled it,

@@ -128,6 +128,12 @@ static int pause_req;
 static uint16_t nb_active = MAX_QUEUES;
 static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
 static int fo_closed;
+/*
+ * A callback may close the port, in whichever thread the PMD runs it: from
+ * then on the main thread no longer reads the port's stats, as an
+ * application must not use a port that another thread may be closing.
+ */
+static int close_armed;
 
 /*
  * tx_prepare, like tx_burst, belongs to the queue's own lcore: the fastpath
@@ -379,7 +385,8 @@ check_stats(void)
 	const uint64_t *v = (const uint64_t *)&st;
 	size_t i;
 
-	if (rte_eth_stats_get(fo_port, &st) != 0)
+	if (__atomic_load_n(&close_armed, __ATOMIC_ACQUIRE) ||
+			rte_eth_stats_get(fo_port, &st) != 0)
 		return;
 	for (i = 0; i < RTE_DIM(stats_prev); i++) {
 		if (v[i] < stats_prev[i]) {
@@ -1451,9 +1458,11 @@ run_steps(void)
 				sa.sa_sigaction == app_sigbus.sa_sigaction &&
 				sa.sa_flags == app_sigbus.sa_flags;
 		} else if (strncmp(steps[i], "close-on-lsc", alen) == 0) {
+			__atomic_store_n(&close_armed, 1, __ATOMIC_RELEASE);
 			ok = rte_eth_dev_callback_register(fo_port,
 				RTE_ETH_EVENT_INTR_LSC, close_on_lsc, NULL) == 0;
 		} else if (strncmp(steps[i], "close-on-switch", alen) == 0) {
+			__atomic_store_n(&close_armed, 1, __ATOMIC_RELEASE);
 			ok = register_close_on_switch() == 0;
 		} else if (strncmp(steps[i], "expect-closed", alen) == 0) {
 			ok = WAIT_FOR(__atomic_load_n(&fo_closed,

@@ -252,8 +252,12 @@ fo_handle_unref(struct fo_handle *h)
 	self = fo_holder_of_self_locked(h, false);
 	if (self != NULL)
 		self->refs--;
-	if (--h->users == 0)
-		pthread_cond_broadcast(&h->idle);
+	/*
+	 * Not only at zero: a close waits for the references of the other
+	 * threads only, and holds its own when it runs in a call of ours.
+	 */
+	h->users--;
+	pthread_cond_broadcast(&h->idle);
 	pthread_mutex_unlock(&h->lock);
 }
 
