@@ -113,6 +113,13 @@ def booted(rundir, mode, hotplug, rate=1000):
         vm.close()
 
 
+def _first(lines, text):
+    """The index of the first of @lines that holds @text (or past the
+    end)."""
+    return next((i for i, line in enumerate(lines) if text in line),
+                len(lines))
+
+
 def run(mode, hotplug, rundir, rate=1000, log=print, poll_ms=0):
     """Run one scenario; returns its figures (raises if a step fails).
     @poll_ms: the failover port's hotplug_poll (0: none), which probes the
@@ -173,9 +180,15 @@ def run(mode, hotplug, rundir, rate=1000, log=print, poll_ms=0):
             fig["link_ms"] = (t_tx - t_adopted) * 1000
             # whoever probed it (the ADD event, a poll), it was once
             with vm.console.cond:
-                fig["probes"] = sum(
-                    "probed again" in line
-                    for _, line in vm.console.items[m_del:])
+                lines = [line for _, line in vm.console.items[m_del:]]
+            fig["probes"] = sum("probed again" in line for line in lines)
+            # uio: the new device is plugged, and EAL says so, while the
+            # PMD still removes its old self
+            added = _first(lines, "device %s added" % qemu.PRIMARY_PCI)
+            removed = _first(lines, "%s removed" % qemu.PRIMARY_PCI)
+            probed = _first(lines, "probed again")
+            fig["added_while_removing"] = added < removed
+            fig["probed_after_removal"] = removed < probed < len(lines)
         sw.wait_replies(traffic.PRIMARY, t_back, rate, APP_S)
         log("%s/%s: back on the primary" % (mode, hotplug))
         t_end = time.monotonic()

@@ -912,7 +912,11 @@ fo_sub_release_finish(const char *name, const struct fo_release *rel)
 			break;
 		rte_delay_us_sleep(FO_HOTPLUG_RETRY_MS * 1000);
 	}
-	if (ret != 0)
+	/* A vanished PCI device takes seconds: say when it is gone. */
+	if (ret == 0)
+		rte_log(RTE_LOG_INFO, failover_event_logtype,
+			"%s: %s removed\n", name, rel->name);
+	else
 		rte_log(RTE_LOG_INFO, failover_event_logtype,
 			"%s: removal of %s: %s\n", name, rel->name,
 			rte_strerror(-ret));
