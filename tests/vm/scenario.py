@@ -57,6 +57,14 @@ ADOPTED = r"primary is %s \(port" % qemu.PRIMARY_PCI
 ON_PRIMARY = r"TX on primary \(was standby\)"
 
 
+def adoption(vm, start, timeout):
+    """When, from console position @start, the PMD adopted the primary
+    and when TX moved onto it."""
+    _, t_adopted, _ = vm.expect(ADOPTED, timeout, start)
+    _, t_tx, _ = vm.expect(ON_PRIMARY, timeout, start)
+    return t_adopted, t_tx
+
+
 def start_dpdk(vm, vdev):
     """Start the forwarder; the time from the primary's adoption to TX on
     it, in ms: the device's own start and link-up, nothing of a re-plug."""
@@ -71,8 +79,7 @@ def start_dpdk(vm, vdev):
     except qemu.Timeout:
         raise RuntimeError("dpdk-failover-fwd has no failover port "
                            "(console.log)") from None
-    _, t_adopted, _ = vm.expect(ADOPTED, 0, m)
-    _, t_tx, _ = vm.expect(ON_PRIMARY, APP_S, m)
+    t_adopted, t_tx = adoption(vm, m, APP_S)
     return (t_tx - t_adopted) * 1000
 
 
@@ -174,8 +181,7 @@ def run(mode, hotplug, rundir, rate=1000, log=print, poll_ms=0):
             # the PMD's share (bind to adoption) apart from the device's
             # own (adoption to TX on it), which start_dpdk measured too
             # (the console may trail the cable by a little)
-            _, t_adopted, _ = vm.expect(ADOPTED, 5, m)
-            _, t_tx, _ = vm.expect(ON_PRIMARY, 5, m)
+            t_adopted, t_tx = adoption(vm, m, 5)
             fig["bound_to_adopted_ms"] = (t_adopted - t_bound) * 1000
             fig["link_ms"] = (t_tx - t_adopted) * 1000
             # whoever probed it (the ADD event, a poll), it was once
