@@ -39,7 +39,8 @@ def test_vfio(rundir, figures, hotplug):
     assert fig["app_exit"] == 0
     # nothing lost but what was already on its way into the removed device
     assert fig["lost_unexplained"] == 0, fig
-    assert fig["max_gap_ms"] < 100, fig
+    assert fig["gap_unexplained_ms"] < 100, fig
+    assert fig["event_to_standby_ms"] < 100, fig
     # the PMD released the device: QEMU completed the unplug (pciehp
     # waits 1 s after powering the slot off before it says so)
     assert fig["event_to_deleted_ms"] < (2000 if hotplug == "native"
@@ -60,9 +61,13 @@ def test_uio(rundir, figures):
     # event arrives meanwhile, and is probed once, after it
     assert fig["added_while_removing"], fig
     # and what the guest answered into the vanished device before EAL's
-    # monitor told the PMD
+    # monitor told the PMD; that blind time is the guest kernel's and
+    # EAL's (tens of ms under TCG, more on a busy host), the gap beside it
+    # the PMD's
     assert fig["lost_unexplained"] == 0, fig
-    assert fig["max_gap_ms"] < 100, fig
+    assert fig["del_to_event_ms"] < 1000, fig
+    assert fig["gap_unexplained_ms"] < 100, fig
+    assert fig["event_to_standby_ms"] < 100, fig
     assert fig["link_ms"] < fig["first_link_ms"] + 500, fig
     assert fig["probes"] == 1 and fig["probed_after_removal"], fig
     assert fig["on_standby"] > 0 and fig["on_primary"] > 0, fig
@@ -77,9 +82,12 @@ def test_hotplug_poll(rundir, figures, mode):
     fig = run(mode, "acpi", rundir, figures, poll_ms=100)
     assert fig["app_exit"] == 0
     assert fig["added_while_removing"] == (mode == "uio"), fig
+    if mode == "uio":
+        assert fig["del_to_event_ms"] < 1000, fig
     assert fig["probes"] == 1 and fig["probed_after_removal"], fig
     assert fig["lost_unexplained"] == 0, fig
-    assert fig["max_gap_ms"] < 100, fig
+    assert fig["gap_unexplained_ms"] < 100, fig
+    assert fig["event_to_standby_ms"] < 100, fig
     assert fig["link_ms"] < fig["first_link_ms"] + 500, fig
     assert fig["on_standby"] > 0 and fig["on_primary"] > 0, fig
 

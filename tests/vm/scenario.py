@@ -164,6 +164,9 @@ def run(mode, hotplug, rundir, rate=1000, log=print, poll_ms=0):
             # and when TX had left the primary, a line later
             _, t_moved, _ = vm.expect(r"TX on standby \(was primary\)", 1,
                                       m)
+            # the PMD's share of the switch: from its hearing of the
+            # removal to TX on the standby (both console lines)
+            fig["event_to_standby_ms"] = (t_moved - t_seen) * 1000
         log("%s/%s: DEVICE_DELETED after %.0f ms" % (
             mode, hotplug, fig["del_to_deleted_ms"]))
         # a second on the standby alone
@@ -205,6 +208,11 @@ def run(mode, hotplug, rundir, rate=1000, log=print, poll_ms=0):
         # works until the PMD lets it go
         blind = (t_del, t_moved) if mode == "uio" else (0.0, 0.0)
         fig.update(sw.report(t_steady, t_end - 0.5, blind))
+        # where the longest silence began, against the steps that cause
+        # one (a failed assertion on max_gap_ms shows these)
+        fig["gap_at_ms"] = (fig.pop("gap_at") - t_del) * 1000
+        fig["add_at_ms"] = (t_add - t_del) * 1000
+        fig["back_at_ms"] = (t_back - t_del) * 1000
         fig["window_s"] = t_end - 0.5 - t_steady
         if not linux:
             fig["app_exit"] = stop_dpdk(vm)
@@ -293,10 +301,11 @@ def run_journal(rundir, log=print):
 
 
 COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("hotplug_poll", "%d"),
-           ("max_gap_ms", "%.1f"),
+           ("max_gap_ms", "%.1f"), ("gap_unexplained_ms", "%.1f"),
            ("lost", "%d"), ("lost_to_primary", "%d"),
            ("lost_unexplained", "%d"), ("duplicates", "%d"),
            ("del_to_standby_ms", "%.0f"), ("del_to_event_ms", "%.0f"),
+           ("event_to_standby_ms", "%.0f"),
            ("event_to_deleted_ms", "%.0f"), ("del_to_deleted_ms", "%.0f"),
            ("bound_to_adopted_ms", "%.0f"), ("first_link_ms", "%.0f"),
            ("link_ms", "%.0f"),

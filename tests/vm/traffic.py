@@ -231,6 +231,11 @@ class Switch:
                        if start <= t < end + 1.0)
         gaps = [(b - a, a) for a, b in zip(times, times[1:])]
         gap, gap_at = max(gaps) if gaps else (0.0, start)
+        # the silence no rule explains: each gap less its part in @blind,
+        # where the guest answered into a device it could not know gone
+        unexplained = max((b - a - max(0.0, min(b, blind[1]) -
+                                        max(a, blind[0]))
+                           for a, b in zip(times, times[1:])), default=0.0)
         return {
             "sent": len(sent),
             "answered": len(sent) - len(lost),
@@ -246,6 +251,7 @@ class Switch:
                                     not blind[0] <= t < blind[1]),
             "duplicates": dups,
             "max_gap_ms": gap * 1000.0,
+            "gap_unexplained_ms": unexplained * 1000.0,
             "gap_at": gap_at,
             "on_standby": sum(1 for t, s, c in replies
                               if c == STANDBY and start <= t < end),
