@@ -79,6 +79,8 @@ class TestpmdSession:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             self.quit()
+            # the PMD breaking its own sub-device state machine
+            assert "no such transition" not in self.log, self.tail(40)
         else:
             # The test failed already: do not hide its error, just clean up.
             try:

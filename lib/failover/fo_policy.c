@@ -7,43 +7,153 @@
 
 #include "fo_policy.h"
 
+/* lib/failover builds without EAL: no RTE_DIM(). */
+#define FO_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+struct fo_transition {
+	/* Zero-initialized entries are the invalid ones. */
+	bool valid;
+	enum fo_sub_state next;
+	enum fo_action action;
+};
+
+#define T(n, a) { .valid = true, .next = FO_SUB_ ## n, .action = FO_ACT_ ## a }
+#define ANY_OWNED(ev, n, a) \
+	[FO_SUB_OWNED][ev] = T(n, a), \
+	[FO_SUB_CONFIGURED][ev] = T(n, a), \
+	[FO_SUB_STARTED][ev] = T(n, a)
+
+/*
+ * Every transition of a sub-device. A removal takes it out of the
+ * datapaths at once and leaves the rest to the deferred release; a
+ * repeated one (a vfio request comes again) changes nothing. A port
+ * destroyed by someone else is forgotten at once, even while its release
+ * is pending: the release would use a port id that may name another
+ * device by then. Its own steps the failover port records only once they
+ * have succeeded; it takes part in RX and TX only when started.
+ */
+static const struct fo_transition fo_sub_table[][FO_NB_EVENTS] = {
+	[FO_SUB_ABSENT] = {
+		[FO_EV_INTR_RMV] = T(ABSENT, NONE),
+		[FO_EV_DEV_REMOVE] = T(ABSENT, NONE),
+		[FO_EV_DESTROY] = T(ABSENT, NONE),
+		[FO_EV_LINK] = T(ABSENT, NONE),
+		[FO_EV_ADOPTED] = T(OWNED, NONE),
+		[FO_EV_RELEASED] = T(ABSENT, NONE),
+	},
+	[FO_SUB_REMOVING] = {
+		[FO_EV_INTR_RMV] = T(REMOVING, NONE),
+		[FO_EV_DEV_REMOVE] = T(REMOVING, NONE),
+		[FO_EV_DESTROY] = T(ABSENT, FORGET_NOW),
+		[FO_EV_LINK] = T(REMOVING, NONE),
+		[FO_EV_RELEASED] = T(ABSENT, NONE),
+	},
+	ANY_OWNED(FO_EV_INTR_RMV, REMOVING, RELEASE_DEFERRED),
+	ANY_OWNED(FO_EV_DEV_REMOVE, REMOVING, RELEASE_DEFERRED),
+	ANY_OWNED(FO_EV_DESTROY, ABSENT, FORGET_NOW),
+	ANY_OWNED(FO_EV_UNCONFIGURED, OWNED, NONE),
+	ANY_OWNED(FO_EV_RELEASED, ABSENT, NONE),
+	ANY_OWNED(FO_EV_DISOWNED, ABSENT, NONE),
+	[FO_SUB_OWNED][FO_EV_LINK] = T(OWNED, NONE),
+	[FO_SUB_OWNED][FO_EV_CONFIGURED] = T(CONFIGURED, NONE),
+	[FO_SUB_CONFIGURED][FO_EV_LINK] = T(CONFIGURED, NONE),
+	[FO_SUB_CONFIGURED][FO_EV_CONFIGURED] = T(CONFIGURED, NONE),
+	[FO_SUB_CONFIGURED][FO_EV_STARTED] = T(STARTED, NONE),
+	[FO_SUB_STARTED][FO_EV_LINK] = T(STARTED, REPATH),
+	[FO_SUB_STARTED][FO_EV_STOPPED] = T(CONFIGURED, NONE),
+};
+
+#undef ANY_OWNED
+#undef T
+
 enum fo_action
-fo_event_action(enum fo_sub_state state, enum fo_event ev)
+fo_sub_transition(enum fo_sub_state *state, enum fo_event ev)
 {
-	if (state == FO_SUB_ABSENT)
-		return FO_ACT_NONE;
-	/*
-	 * Already leaving: a repeated vfio request is a no-op, but a port
-	 * destroyed before the deferred release must be forgotten now, or the
-	 * release would use a port id that may already name another device.
-	 */
-	if (state == FO_SUB_REMOVING)
-		return ev == FO_EV_DESTROY ? FO_ACT_FORGET_NOW : FO_ACT_NONE;
-	switch (ev) {
-	case FO_EV_INTR_RMV:
-	case FO_EV_DEV_REMOVE:
-		return FO_ACT_RELEASE_DEFERRED;
-	case FO_EV_DESTROY:
-		return FO_ACT_FORGET_NOW;
-	case FO_EV_LINK:
-		return state == FO_SUB_STARTED ? FO_ACT_REPATH : FO_ACT_NONE;
-	}
-	return FO_ACT_NONE;
+	const struct fo_transition *t;
+
+	if ((unsigned int)*state >= FO_DIM(fo_sub_table) ||
+			(unsigned int)ev >= FO_NB_EVENTS)
+		return FO_ACT_INVALID;
+	t = &fo_sub_table[*state][ev];
+	if (!t->valid)
+		return FO_ACT_INVALID;
+	*state = t->next;
+	return t->action;
 }
 
-enum fo_sub_state
-fo_action_state(enum fo_sub_state state, enum fo_action act)
+struct fo_wait_transition {
+	bool valid;
+	enum fo_wait_state next;
+	enum fo_wait_action action;
+};
+
+#define W(n, a) { .valid = true, .next = FO_WAIT_ ## n, .action = FO_WACT_ ## a }
+
+/*
+ * When the absent primary is probed. Never in a run that removes its old
+ * self: a PCI device stays on the bus until the removal ends (seconds for
+ * a vanished one), and a probe beside it would meet it in EAL's lists;
+ * the probe follows in the next run, at once. A PCI device that EAL
+ * reported added is probed once a kernel driver holds it (probing before
+ * would fail, loudly, every time), or once the wait is over. A primary
+ * that is back already (its NEW event was enough) ends any wait.
+ */
+static const struct fo_wait_transition
+fo_wait_table[][FO_NB_WAIT_EVENTS] = {
+	[FO_WAIT_NONE] = {
+		[FO_WEV_ASKED] = W(PROBE, NONE),
+		[FO_WEV_ADDED_PCI] = W(BIND, ARM),
+		[FO_WEV_RUN_REMOVING] = W(NONE, NONE),
+		[FO_WEV_RUN_PRESENT] = W(NONE, NONE),
+		[FO_WEV_RUN_UNBOUND] = W(NONE, NONE),
+		[FO_WEV_RUN_READY] = W(NONE, NONE),
+	},
+	[FO_WAIT_PROBE] = {
+		[FO_WEV_ASKED] = W(PROBE, NONE),
+		[FO_WEV_ADDED_PCI] = W(BIND, ARM),
+		[FO_WEV_RUN_REMOVING] = W(PROBE, LATER),
+		[FO_WEV_RUN_PRESENT] = W(NONE, NONE),
+		/* Not waiting for a bind: a poll probes whatever is there. */
+		[FO_WEV_RUN_UNBOUND] = W(NONE, PROBE),
+		[FO_WEV_RUN_READY] = W(NONE, PROBE),
+	},
+	[FO_WAIT_BIND] = {
+		[FO_WEV_ASKED] = W(BIND, NONE),
+		[FO_WEV_ADDED_PCI] = W(BIND, ARM),
+		[FO_WEV_RUN_REMOVING] = W(BIND, LATER),
+		[FO_WEV_RUN_PRESENT] = W(NONE, NONE),
+		[FO_WEV_RUN_UNBOUND] = W(BIND, LATER),
+		[FO_WEV_RUN_READY] = W(NONE, PROBE),
+	},
+};
+
+#undef W
+
+enum fo_wait_event
+fo_wait_run_event(bool removing, bool present, bool bound, bool expired)
 {
-	switch (act) {
-	case FO_ACT_RELEASE_DEFERRED:
-		return FO_SUB_REMOVING;
-	case FO_ACT_FORGET_NOW:
-		return FO_SUB_ABSENT;
-	case FO_ACT_NONE:
-	case FO_ACT_REPATH:
-		break;
-	}
-	return state;
+	if (removing)
+		return FO_WEV_RUN_REMOVING;
+	if (present)
+		return FO_WEV_RUN_PRESENT;
+	if (!bound && !expired)
+		return FO_WEV_RUN_UNBOUND;
+	return FO_WEV_RUN_READY;
+}
+
+enum fo_wait_action
+fo_wait_transition(enum fo_wait_state *state, enum fo_wait_event ev)
+{
+	const struct fo_wait_transition *t;
+
+	if ((unsigned int)*state >= FO_DIM(fo_wait_table) ||
+			(unsigned int)ev >= FO_NB_WAIT_EVENTS)
+		return FO_WACT_NONE;
+	t = &fo_wait_table[*state][ev];
+	if (!t->valid)
+		return FO_WACT_NONE;
+	*state = t->next;
+	return t->action;
 }
 
 static bool
@@ -125,9 +235,16 @@ fo_event_name(enum fo_event ev)
 		[FO_EV_DEV_REMOVE] = "device removal",
 		[FO_EV_DESTROY] = "port destroy",
 		[FO_EV_LINK] = "link change",
+		[FO_EV_ADOPTED] = "adopted",
+		[FO_EV_DISOWNED] = "disowned",
+		[FO_EV_CONFIGURED] = "configured",
+		[FO_EV_STARTED] = "started",
+		[FO_EV_STOPPED] = "stopped",
+		[FO_EV_UNCONFIGURED] = "unconfigured",
+		[FO_EV_RELEASED] = "released",
 	};
 
-	if ((unsigned int)ev >= sizeof(names) / sizeof(names[0]))
+	if ((unsigned int)ev >= FO_DIM(names))
 		return "unknown";
 	return names[ev];
 }
@@ -143,7 +260,21 @@ fo_state_name(enum fo_sub_state state)
 		[FO_SUB_STARTED] = "started",
 	};
 
-	if ((unsigned int)state >= sizeof(names) / sizeof(names[0]))
+	if ((unsigned int)state >= FO_DIM(names))
+		return "unknown";
+	return names[state];
+}
+
+const char *
+fo_wait_name(enum fo_wait_state state)
+{
+	static const char * const names[] = {
+		[FO_WAIT_NONE] = "none",
+		[FO_WAIT_PROBE] = "probe",
+		[FO_WAIT_BIND] = "bind",
+	};
+
+	if ((unsigned int)state >= FO_DIM(names))
 		return "unknown";
 	return names[state];
 }

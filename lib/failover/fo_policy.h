@@ -42,6 +42,10 @@ enum fo_sub_state {
 	FO_SUB_STARTED,
 };
 
+/*
+ * What happens to a sub-device: first what ethdev and EAL raise, then the
+ * failover port's own steps, each recorded when it has succeeded.
+ */
 enum fo_event {
 	/* ethdev RTE_ETH_EVENT_INTR_RMV. */
 	FO_EV_INTR_RMV,
@@ -51,6 +55,22 @@ enum fo_event {
 	FO_EV_DESTROY,
 	/* Link status change. */
 	FO_EV_LINK,
+	/* Taken into the failover port (owned, MAC checked). */
+	FO_EV_ADOPTED,
+	/*
+	 * Given back to the application, stopped: its MAC was refused, or
+	 * the failover port closed (the application probed it).
+	 */
+	FO_EV_DISOWNED,
+	/* Configured with the failover port's queues and settings. */
+	FO_EV_CONFIGURED,
+	FO_EV_STARTED,
+	FO_EV_STOPPED,
+	/* Reset, or a bring-up that failed: configured from scratch next. */
+	FO_EV_UNCONFIGURED,
+	/* Stopped, closed or removed by the failover port: no port now. */
+	FO_EV_RELEASED,
+	FO_NB_EVENTS,
 };
 
 enum fo_action {
@@ -68,13 +88,68 @@ enum fo_action {
 	 * The device is not ours to close any more.
 	 */
 	FO_ACT_FORGET_NOW,
+	/* The event cannot happen in that state: a bug of the caller. */
+	FO_ACT_INVALID,
 };
 
-/** What @p ev does to a sub-device in state @p state. */
-enum fo_action fo_event_action(enum fo_sub_state state, enum fo_event ev);
+/**
+ * The sub-device's state machine, one table (fo_policy.c): what @p ev does
+ * to a sub-device in state @p *state. @p *state becomes the next state,
+ * except for FO_ACT_INVALID, which leaves it unchanged.
+ */
+enum fo_action fo_sub_transition(enum fo_sub_state *state, enum fo_event ev);
 
-/** The state a sub-device is left in once @p act is carried out. */
-enum fo_sub_state fo_action_state(enum fo_sub_state state, enum fo_action act);
+/*
+ * How a failover port waits for its absent primary to come back: the part
+ * of the deferred work that decides when to probe it. Driven by what asks
+ * for a probe and by each run of the deferred work, which first says what
+ * it finds (fo_wait_run_event()).
+ */
+enum fo_wait_state {
+	/* Nothing asked for a probe. */
+	FO_WAIT_NONE,
+	/* Probe at the next run that removes nothing. */
+	FO_WAIT_PROBE,
+	/*
+	 * EAL reported the PCI device added, before any kernel driver holds
+	 * it: probe once one does, or once the deadline has passed.
+	 */
+	FO_WAIT_BIND,
+};
+
+enum fo_wait_event {
+	/* A hotplug_poll tick, or a device event that names the primary. */
+	FO_WEV_ASKED,
+	/* EAL's RTE_DEV_EVENT_ADD of a PCI primary. */
+	FO_WEV_ADDED_PCI,
+	/* A run that removes the primary's old self (it is on the bus). */
+	FO_WEV_RUN_REMOVING,
+	/* A run that finds a primary adopted already. */
+	FO_WEV_RUN_PRESENT,
+	/* A run, bind wait on: no driver holds the device yet. */
+	FO_WEV_RUN_UNBOUND,
+	/* Any other run. */
+	FO_WEV_RUN_READY,
+	FO_NB_WAIT_EVENTS,
+};
+
+enum fo_wait_action {
+	FO_WACT_NONE,
+	/* Start the bind deadline (again). */
+	FO_WACT_ARM,
+	/* Probe the primary in this run. */
+	FO_WACT_PROBE,
+	/* Run again shortly, to look for the bind or the removal's end. */
+	FO_WACT_LATER,
+};
+
+/** What a run of the deferred work finds, as an event of the wait. */
+enum fo_wait_event fo_wait_run_event(bool removing, bool present,
+		bool bound, bool expired);
+
+/** The wait's state machine, one table: like fo_sub_transition(). */
+enum fo_wait_action fo_wait_transition(enum fo_wait_state *state,
+		enum fo_wait_event ev);
 
 /* What the driver knows of one sub-device when choosing paths. */
 struct fo_sub_view {
@@ -114,5 +189,6 @@ int fo_desc_lim_intersect(struct fo_desc_lim *acc,
 const char *fo_role_name(enum fo_role role);
 const char *fo_event_name(enum fo_event ev);
 const char *fo_state_name(enum fo_sub_state state);
+const char *fo_wait_name(enum fo_wait_state state);
 
 #endif /* FO_POLICY_H */

@@ -854,31 +854,93 @@ static const enum fo_sub_state fo_states[] = {
 
 static const enum fo_event fo_events[] = {
 	FO_EV_INTR_RMV, FO_EV_DEV_REMOVE, FO_EV_DESTROY, FO_EV_LINK,
+	FO_EV_ADOPTED, FO_EV_DISOWNED, FO_EV_CONFIGURED, FO_EV_STARTED,
+	FO_EV_STOPPED, FO_EV_UNCONFIGURED, FO_EV_RELEASED,
 };
 
-static const enum fo_action fo_actions[] = {
-	FO_ACT_NONE, FO_ACT_REPATH, FO_ACT_RELEASE_DEFERRED, FO_ACT_FORGET_NOW,
-};
-
-/* The expected fo_event_action(), written out independently. */
-static enum fo_action
-fo_want_action(enum fo_sub_state st, enum fo_event ev)
+/* What raises an event: ethdev or EAL, not the failover port itself. */
+static bool
+fo_ev_external(enum fo_event ev)
 {
-	if (st == FO_SUB_ABSENT)
+	return ev == FO_EV_INTR_RMV || ev == FO_EV_DEV_REMOVE ||
+		ev == FO_EV_DESTROY || ev == FO_EV_LINK;
+}
+
+/*
+ * The expected fo_sub_transition(), written out independently: the
+ * action, and the next state through @p next (untouched when invalid).
+ */
+static enum fo_action
+fo_want_transition(enum fo_sub_state st, enum fo_event ev,
+		enum fo_sub_state *next)
+{
+	bool owned = st >= FO_SUB_OWNED;
+
+	*next = st;
+	if (fo_ev_external(ev)) {
+		if (st == FO_SUB_ABSENT)
+			return FO_ACT_NONE;
+		/* Leaving: only its destruction matters, and is forgotten. */
+		if (st == FO_SUB_REMOVING) {
+			if (ev != FO_EV_DESTROY)
+				return FO_ACT_NONE;
+			*next = FO_SUB_ABSENT;
+			return FO_ACT_FORGET_NOW;
+		}
+		if (ev == FO_EV_INTR_RMV || ev == FO_EV_DEV_REMOVE) {
+			*next = FO_SUB_REMOVING;
+			return FO_ACT_RELEASE_DEFERRED;
+		}
+		if (ev == FO_EV_DESTROY) {
+			*next = FO_SUB_ABSENT;
+			return FO_ACT_FORGET_NOW;
+		}
+		return st == FO_SUB_STARTED ? FO_ACT_REPATH : FO_ACT_NONE;
+	}
+	switch (ev) {
+	case FO_EV_ADOPTED:
+		if (st != FO_SUB_ABSENT)
+			return FO_ACT_INVALID;
+		*next = FO_SUB_OWNED;
 		return FO_ACT_NONE;
-	/* Leaving: only its destruction matters, and must be forgotten. */
-	if (st == FO_SUB_REMOVING)
-		return ev == FO_EV_DESTROY ? FO_ACT_FORGET_NOW : FO_ACT_NONE;
-	if (ev == FO_EV_INTR_RMV || ev == FO_EV_DEV_REMOVE)
-		return FO_ACT_RELEASE_DEFERRED;
-	if (ev == FO_EV_DESTROY)
-		return FO_ACT_FORGET_NOW;
-	return st == FO_SUB_STARTED ? FO_ACT_REPATH : FO_ACT_NONE;
+	case FO_EV_DISOWNED:
+		if (!owned)
+			return FO_ACT_INVALID;
+		*next = FO_SUB_ABSENT;
+		return FO_ACT_NONE;
+	case FO_EV_CONFIGURED:
+		if (st != FO_SUB_OWNED && st != FO_SUB_CONFIGURED)
+			return FO_ACT_INVALID;
+		*next = FO_SUB_CONFIGURED;
+		return FO_ACT_NONE;
+	case FO_EV_STARTED:
+		if (st != FO_SUB_CONFIGURED)
+			return FO_ACT_INVALID;
+		*next = FO_SUB_STARTED;
+		return FO_ACT_NONE;
+	case FO_EV_STOPPED:
+		if (st != FO_SUB_STARTED)
+			return FO_ACT_INVALID;
+		*next = FO_SUB_CONFIGURED;
+		return FO_ACT_NONE;
+	case FO_EV_UNCONFIGURED:
+		if (!owned)
+			return FO_ACT_INVALID;
+		*next = FO_SUB_OWNED;
+		return FO_ACT_NONE;
+	case FO_EV_RELEASED:
+		*next = FO_SUB_ABSENT;
+		return FO_ACT_NONE;
+	default:
+		return FO_ACT_INVALID;
+	}
 }
 
 static void
-test_policy_event_action(void)
+test_policy_transitions(void)
 {
+	enum fo_sub_state st, want_next;
+	enum fo_action want;
 	char what[64];
 	size_t s, e;
 
@@ -887,86 +949,205 @@ test_policy_event_action(void)
 			snprintf(what, sizeof(what), "%s, %s",
 				fo_state_name(fo_states[s]),
 				fo_event_name(fo_events[e]));
+			want = fo_want_transition(fo_states[s], fo_events[e],
+				&want_next);
+			st = fo_states[s];
 			CHECK_AT(__LINE__, what,
-				fo_event_action(fo_states[s], fo_events[e]) ==
-				fo_want_action(fo_states[s], fo_events[e]));
+				fo_sub_transition(&st, fo_events[e]) == want);
+			CHECK_AT(__LINE__, what, st == want_next);
 		}
 	}
+
+	/* Out of range: refused, the state left alone. */
+	st = FO_SUB_STARTED;
+	CHECK(fo_sub_transition(&st, FO_NB_EVENTS) == FO_ACT_INVALID);
+	CHECK(st == FO_SUB_STARTED);
+	st = (enum fo_sub_state)(FO_SUB_STARTED + 1);
+	CHECK(fo_sub_transition(&st, FO_EV_LINK) == FO_ACT_INVALID);
+	CHECK(st == (enum fo_sub_state)(FO_SUB_STARTED + 1));
 
 	/* The rules spelled out, for the reader. */
-	CHECK(fo_event_action(FO_SUB_ABSENT, FO_EV_DESTROY) == FO_ACT_NONE);
-	CHECK(fo_event_action(FO_SUB_REMOVING, FO_EV_DEV_REMOVE) ==
-		FO_ACT_NONE);
-	CHECK(fo_event_action(FO_SUB_REMOVING, FO_EV_DESTROY) ==
-		FO_ACT_FORGET_NOW);
-	CHECK(fo_event_action(FO_SUB_OWNED, FO_EV_INTR_RMV) ==
-		FO_ACT_RELEASE_DEFERRED);
-	CHECK(fo_event_action(FO_SUB_STARTED, FO_EV_DEV_REMOVE) ==
-		FO_ACT_RELEASE_DEFERRED);
-	CHECK(fo_event_action(FO_SUB_CONFIGURED, FO_EV_DESTROY) ==
-		FO_ACT_FORGET_NOW);
-	CHECK(fo_event_action(FO_SUB_STARTED, FO_EV_LINK) == FO_ACT_REPATH);
-	CHECK(fo_event_action(FO_SUB_CONFIGURED, FO_EV_LINK) == FO_ACT_NONE);
-	CHECK(fo_event_action(FO_SUB_OWNED, FO_EV_LINK) == FO_ACT_NONE);
+	st = FO_SUB_ABSENT;
+	CHECK(fo_sub_transition(&st, FO_EV_DESTROY) == FO_ACT_NONE);
+	CHECK(fo_sub_transition(&st, FO_EV_STARTED) == FO_ACT_INVALID);
+	CHECK(st == FO_SUB_ABSENT);
+	st = FO_SUB_REMOVING;
+	CHECK(fo_sub_transition(&st, FO_EV_CONFIGURED) == FO_ACT_INVALID);
+	CHECK(fo_sub_transition(&st, FO_EV_ADOPTED) == FO_ACT_INVALID);
+	CHECK(st == FO_SUB_REMOVING);
+	st = FO_SUB_OWNED;
+	CHECK(fo_sub_transition(&st, FO_EV_STARTED) == FO_ACT_INVALID);
+	st = FO_SUB_STARTED;
+	CHECK(fo_sub_transition(&st, FO_EV_CONFIGURED) == FO_ACT_INVALID);
+	CHECK(fo_sub_transition(&st, FO_EV_ADOPTED) == FO_ACT_INVALID);
+	CHECK(st == FO_SUB_STARTED);
 }
 
-static void
-test_policy_action_state(void)
-{
-	enum fo_sub_state want;
-	char what[64];
-	size_t s, a;
-
-	for (s = 0; s < DIM(fo_states); s++) {
-		for (a = 0; a < DIM(fo_actions); a++) {
-			if (fo_actions[a] == FO_ACT_RELEASE_DEFERRED)
-				want = FO_SUB_REMOVING;
-			else if (fo_actions[a] == FO_ACT_FORGET_NOW)
-				want = FO_SUB_ABSENT;
-			else
-				want = fo_states[s];
-			snprintf(what, sizeof(what), "%s, action %d",
-				fo_state_name(fo_states[s]), (int)fo_actions[a]);
-			CHECK_AT(__LINE__, what,
-				fo_action_state(fo_states[s], fo_actions[a]) ==
-				want);
-		}
-	}
-}
-
-/* Events applied in turn: a second removal of a leaving device is a no-op. */
+/* A sub-device's life, as the driver walks it. */
 static void
 test_policy_event_sequence(void)
 {
-	enum fo_sub_state st = FO_SUB_STARTED;
-	enum fo_action act;
+	enum fo_sub_state st = FO_SUB_ABSENT;
 
-	act = fo_event_action(st, FO_EV_LINK);
-	CHECK(act == FO_ACT_REPATH);
-	st = fo_action_state(st, act);
+	CHECK(fo_sub_transition(&st, FO_EV_ADOPTED) == FO_ACT_NONE);
+	CHECK(st == FO_SUB_OWNED);
+	CHECK(fo_sub_transition(&st, FO_EV_LINK) == FO_ACT_NONE);
+	CHECK(fo_sub_transition(&st, FO_EV_CONFIGURED) == FO_ACT_NONE);
+	CHECK(fo_sub_transition(&st, FO_EV_STARTED) == FO_ACT_NONE);
+	CHECK(st == FO_SUB_STARTED);
+	CHECK(fo_sub_transition(&st, FO_EV_LINK) == FO_ACT_REPATH);
 	CHECK(st == FO_SUB_STARTED);
 
-	act = fo_event_action(st, FO_EV_DEV_REMOVE);
-	CHECK(act == FO_ACT_RELEASE_DEFERRED);
-	st = fo_action_state(st, act);
+	CHECK(fo_sub_transition(&st, FO_EV_DEV_REMOVE) ==
+		FO_ACT_RELEASE_DEFERRED);
 	CHECK(st == FO_SUB_REMOVING);
-
-	act = fo_event_action(st, FO_EV_DEV_REMOVE);
-	CHECK(act == FO_ACT_NONE);
-	CHECK(fo_action_state(st, act) == FO_SUB_REMOVING);
-	CHECK(fo_event_action(st, FO_EV_INTR_RMV) == FO_ACT_NONE);
-	CHECK(fo_event_action(st, FO_EV_LINK) == FO_ACT_NONE);
-	/* Destroyed before the deferred release ran: forgotten at once. */
-	act = fo_event_action(st, FO_EV_DESTROY);
-	CHECK(act == FO_ACT_FORGET_NOW);
-	CHECK(fo_action_state(st, act) == FO_SUB_ABSENT);
-
-	st = FO_SUB_CONFIGURED;
-	act = fo_event_action(st, FO_EV_DESTROY);
-	CHECK(act == FO_ACT_FORGET_NOW);
-	st = fo_action_state(st, act);
+	/* A repeated vfio request, the RMV after it: nothing more. */
+	CHECK(fo_sub_transition(&st, FO_EV_DEV_REMOVE) == FO_ACT_NONE);
+	CHECK(fo_sub_transition(&st, FO_EV_INTR_RMV) == FO_ACT_NONE);
+	CHECK(fo_sub_transition(&st, FO_EV_LINK) == FO_ACT_NONE);
+	CHECK(st == FO_SUB_REMOVING);
+	CHECK(fo_sub_transition(&st, FO_EV_RELEASED) == FO_ACT_NONE);
 	CHECK(st == FO_SUB_ABSENT);
-	CHECK(fo_event_action(st, FO_EV_DESTROY) == FO_ACT_NONE);
+
+	/* Destroyed before the deferred release ran: forgotten at once. */
+	st = FO_SUB_REMOVING;
+	CHECK(fo_sub_transition(&st, FO_EV_DESTROY) == FO_ACT_FORGET_NOW);
+	CHECK(st == FO_SUB_ABSENT);
+	CHECK(fo_sub_transition(&st, FO_EV_DESTROY) == FO_ACT_NONE);
+
+	/* A failed start: owned again, configured from scratch next. */
+	st = FO_SUB_CONFIGURED;
+	CHECK(fo_sub_transition(&st, FO_EV_UNCONFIGURED) == FO_ACT_NONE);
+	CHECK(st == FO_SUB_OWNED);
+	CHECK(fo_sub_transition(&st, FO_EV_DISOWNED) == FO_ACT_NONE);
+	CHECK(st == FO_SUB_ABSENT);
+}
+
+/* --- fo_wait: when the absent primary is probed --- */
+
+static void
+test_wait_run_event(void)
+{
+	int r, p, b, x;
+
+	for (r = 0; r < 2; r++)
+		for (p = 0; p < 2; p++)
+			for (b = 0; b < 2; b++)
+				for (x = 0; x < 2; x++) {
+					enum fo_wait_event want;
+
+					if (r)
+						want = FO_WEV_RUN_REMOVING;
+					else if (p)
+						want = FO_WEV_RUN_PRESENT;
+					else if (!b && !x)
+						want = FO_WEV_RUN_UNBOUND;
+					else
+						want = FO_WEV_RUN_READY;
+					CHECK_AT(__LINE__, "facts",
+						fo_wait_run_event(r, p, b, x) ==
+						want);
+				}
+}
+
+/* Feed @p n events from @p st; the actions, and the state left. */
+static enum fo_wait_state
+fo_wait_feed(enum fo_wait_state st, const enum fo_wait_event *ev,
+		enum fo_wait_action *act, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		act[i] = fo_wait_transition(&st, ev[i]);
+	return st;
+}
+
+static void
+test_wait_sequences(void)
+{
+	enum fo_wait_action act[8];
+	enum fo_wait_state st;
+
+	/* Nothing asked: no run probes, whatever it finds. */
+	{
+		const enum fo_wait_event ev[] = {
+			FO_WEV_RUN_READY, FO_WEV_RUN_UNBOUND,
+			FO_WEV_RUN_REMOVING, FO_WEV_RUN_PRESENT,
+		};
+		size_t i;
+
+		st = fo_wait_feed(FO_WAIT_NONE, ev, act, DIM(ev));
+		CHECK(st == FO_WAIT_NONE);
+		for (i = 0; i < DIM(ev); i++)
+			CHECK_AT(__LINE__, "idle", act[i] == FO_WACT_NONE);
+	}
+	/*
+	 * uio: the new device is added while its old self is removed; the
+	 * run that removes waits, a run before the bind looks again, the
+	 * first after it probes, once.
+	 */
+	{
+		const enum fo_wait_event ev[] = {
+			FO_WEV_ADDED_PCI, FO_WEV_RUN_REMOVING,
+			FO_WEV_ASKED, FO_WEV_RUN_UNBOUND, FO_WEV_RUN_READY,
+			FO_WEV_RUN_READY,
+		};
+
+		st = fo_wait_feed(FO_WAIT_NONE, ev, act, DIM(ev));
+		CHECK(act[0] == FO_WACT_ARM);
+		CHECK(act[1] == FO_WACT_LATER);
+		/* A poll does not cut the bind wait short. */
+		CHECK(act[2] == FO_WACT_NONE);
+		CHECK(act[3] == FO_WACT_LATER);
+		CHECK(act[4] == FO_WACT_PROBE);
+		CHECK(act[5] == FO_WACT_NONE);
+		CHECK(st == FO_WAIT_NONE);
+	}
+	/* A poll beside a removal: probed right after it, not during. */
+	{
+		const enum fo_wait_event ev[] = {
+			FO_WEV_ASKED, FO_WEV_RUN_REMOVING, FO_WEV_RUN_READY,
+		};
+
+		st = fo_wait_feed(FO_WAIT_NONE, ev, act, DIM(ev));
+		CHECK(act[0] == FO_WACT_NONE);
+		CHECK(act[1] == FO_WACT_LATER);
+		CHECK(act[2] == FO_WACT_PROBE);
+		CHECK(st == FO_WAIT_NONE);
+	}
+	/* A poll with no bind wait probes what is there, bound or not. */
+	{
+		const enum fo_wait_event ev[] = {
+			FO_WEV_ASKED, FO_WEV_RUN_UNBOUND,
+		};
+
+		st = fo_wait_feed(FO_WAIT_NONE, ev, act, DIM(ev));
+		CHECK(act[1] == FO_WACT_PROBE);
+		CHECK(st == FO_WAIT_NONE);
+	}
+	/* Back already (its NEW event adopted it): the wait ends. */
+	{
+		const enum fo_wait_event ev[] = {
+			FO_WEV_ADDED_PCI, FO_WEV_RUN_PRESENT, FO_WEV_RUN_READY,
+		};
+
+		st = fo_wait_feed(FO_WAIT_NONE, ev, act, DIM(ev));
+		CHECK(act[1] == FO_WACT_NONE);
+		CHECK(act[2] == FO_WACT_NONE);
+		CHECK(st == FO_WAIT_NONE);
+	}
+	/* A second ADD restarts the deadline. */
+	st = FO_WAIT_BIND;
+	CHECK(fo_wait_transition(&st, FO_WEV_ADDED_PCI) == FO_WACT_ARM);
+	CHECK(st == FO_WAIT_BIND);
+	/* Out of range: nothing. */
+	CHECK(fo_wait_transition(&st, FO_NB_WAIT_EVENTS) == FO_WACT_NONE);
+	CHECK(st == FO_WAIT_BIND);
+	st = (enum fo_wait_state)7;
+	CHECK(fo_wait_transition(&st, FO_WEV_ASKED) == FO_WACT_NONE);
+	CHECK(st == (enum fo_wait_state)7);
+	CHECK(STREQ(fo_wait_name(FO_WAIT_BIND), "bind"));
+	CHECK(STREQ(fo_wait_name((enum fo_wait_state)7), "unknown"));
 }
 
 static void
@@ -1077,8 +1258,8 @@ test_policy_names(void)
 		"unknown"));
 	CHECK(STREQ(fo_state_name((enum fo_sub_state)1000), "unknown"));
 	CHECK(STREQ(fo_state_name((enum fo_sub_state)-1), "unknown"));
-	CHECK(fo_event_name((enum fo_event)(FO_EV_LINK + 1)) != NULL);
-	CHECK(STREQ(fo_event_name((enum fo_event)(FO_EV_LINK + 1)),
+	CHECK(fo_event_name((enum fo_event)FO_NB_EVENTS) != NULL);
+	CHECK(STREQ(fo_event_name((enum fo_event)FO_NB_EVENTS),
 		"unknown"));
 	CHECK(STREQ(fo_event_name((enum fo_event)1000), "unknown"));
 	CHECK(STREQ(fo_event_name((enum fo_event)-1), "unknown"));
@@ -2387,9 +2568,10 @@ static const struct {
 	FO_TEST(test_devargs_policy_combined),
 	FO_TEST(test_devargs_unknown_key_lists_all),
 	FO_TEST(test_mac_parse),
-	FO_TEST(test_policy_event_action),
-	FO_TEST(test_policy_action_state),
+	FO_TEST(test_policy_transitions),
 	FO_TEST(test_policy_event_sequence),
+	FO_TEST(test_wait_run_event),
+	FO_TEST(test_wait_sequences),
 	FO_TEST(test_policy_tx_role),
 	FO_TEST(test_policy_rx_polled),
 	FO_TEST(test_policy_names),

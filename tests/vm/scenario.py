@@ -216,6 +216,10 @@ def run(mode, hotplug, rundir, rate=1000, log=print, poll_ms=0):
         fig["window_s"] = t_end - 0.5 - t_steady
         if not linux:
             fig["app_exit"] = stop_dpdk(vm)
+            with vm.console.cond:
+                bugs = [line for _, line in vm.console.items
+                        if "no such transition" in line]
+            assert not bugs, bugs
         return fig
 
 

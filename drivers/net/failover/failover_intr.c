@@ -27,15 +27,16 @@ static bool
 fo_event_locked(struct fo_priv *priv, enum fo_role role, enum fo_event ev)
 {
 	struct fo_sub *sub = &priv->sub[role];
-	enum fo_action act = fo_event_action(sub->state, ev);
+	enum fo_sub_state was = sub->state;
+	enum fo_action act = fo_sub_step_locked(priv, sub, ev);
 	bool changed = false;
 
-	if (act == FO_ACT_NONE)
+	if (act == FO_ACT_NONE || act == FO_ACT_INVALID)
 		return false;
 	if (ev != FO_EV_LINK)
 		FO_EV_LOG(NOTICE, priv, "%s %s (port %u): %s in state %s",
 			fo_role_name(role), sub->dev_name, sub->port_id,
-			fo_event_name(ev), fo_state_name(sub->state));
+			fo_event_name(ev), fo_state_name(was));
 	if (ev != FO_EV_LINK)
 		fo_history_add_locked(priv, "%s %s: %s", fo_role_name(role),
 			sub->dev_name, fo_event_name(ev));
@@ -45,12 +46,10 @@ fo_event_locked(struct fo_priv *priv, enum fo_role role, enum fo_event ev)
 		break;
 	case FO_ACT_RELEASE_DEFERRED:
 		/* Out of the datapath now; stop and close it after. */
-		sub->state = fo_action_state(sub->state, act);
 		changed = fo_datapath_publish_locked(priv);
 		fo_service_schedule(priv);
 		break;
 	case FO_ACT_FORGET_NOW:
-		sub->state = fo_action_state(sub->state, act);
 		changed = fo_datapath_publish_locked(priv);
 		/*
 		 * The port is freed when we return: read it a last time, after
@@ -62,6 +61,7 @@ fo_event_locked(struct fo_priv *priv, enum fo_role role, enum fo_event ev)
 		sub->probed_here = false;
 		break;
 	case FO_ACT_NONE:
+	case FO_ACT_INVALID:
 		break;
 	}
 	return changed;
@@ -146,11 +146,9 @@ fo_dev_event_priv(const char *device_name, enum rte_dev_event_type type,
 				rte_strscpy(priv->probe_once, device_name,
 					sizeof(priv->probe_once));
 			else
-				priv->probe_pending = true;
-			if (fo_is_pci(device_name))
-				priv->bind_wait_end = rte_get_timer_cycles() +
-					FO_BIND_WAIT_MS * rte_get_timer_hz() /
-					1000;
+				fo_wait_step_locked(priv,
+					fo_is_pci(device_name) ?
+					FO_WEV_ADDED_PCI : FO_WEV_ASKED);
 			fo_service_schedule(priv);
 		}
 	} else if (type == RTE_DEV_EVENT_REMOVE) {

@@ -97,7 +97,7 @@ fo_dev_configure(struct rte_eth_dev *dev)
 				rte_strerror(-ret));
 			break;
 		}
-		sub->state = FO_SUB_CONFIGURED;
+		fo_sub_step_locked(priv, sub, FO_EV_CONFIGURED);
 	}
 	priv->configured = ret == 0;
 	pthread_mutex_unlock(&priv->lock);
@@ -198,7 +198,7 @@ fo_dev_stop_locked(struct rte_eth_dev *dev)
 		if (rte_eth_dev_stop(sub->port_id) != 0)
 			FO_LOG(WARNING, priv, "%s %s: stop failed",
 				fo_role_name(r), sub->dev_name);
-		sub->state = FO_SUB_CONFIGURED;
+		fo_sub_step_locked(priv, sub, FO_EV_STOPPED);
 	}
 	fo_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
 	return ret;
@@ -314,7 +314,7 @@ fo_dev_reset(struct rte_eth_dev *dev)
 				rte_strerror(-err));
 			ret = err;
 		}
-		sub->state = FO_SUB_OWNED;
+		fo_sub_step_locked(priv, sub, FO_EV_UNCONFIGURED);
 	}
 	priv->configured = false;
 	/* The application sets the port up again: nothing to replay. */

@@ -238,10 +238,38 @@ fo_bind_poll_later(struct fo_priv *priv)
 		FO_BIND_POLL_MS * rte_get_timer_hz() / 1000);
 }
 
+/*
+ * Feed @p ev to the port's wait for its absent primary (lib/failover's
+ * table) and carry out what it asks, but the probe itself: true when the
+ * caller, a run of the deferred work, is to make it.
+ */
+bool
+fo_wait_step_locked(struct fo_priv *priv, enum fo_wait_event ev)
+{
+	switch (fo_wait_transition(&priv->wait, ev)) {
+	case FO_WACT_ARM:
+		priv->wait_end = rte_get_timer_cycles() +
+			FO_BIND_WAIT_MS * rte_get_timer_hz() / 1000;
+		break;
+	case FO_WACT_LATER:
+		fo_bind_poll_later(priv);
+		break;
+	case FO_WACT_PROBE:
+		return true;
+	case FO_WACT_NONE:
+		break;
+	}
+	return false;
+}
+
 static void
 fo_owner_plan_locked(struct fo_priv *priv, struct fo_owner_job *job,
 		bool poll)
 {
+	struct fo_sub *primary = &priv->sub[FO_PRIMARY];
+	enum fo_wait_event ev;
+	char what[FO_DEV_ARGS_LEN];
+	bool bound = true;
 	enum fo_role r;
 
 	FO_FOREACH_ROLE(r) {
@@ -251,28 +279,17 @@ fo_owner_plan_locked(struct fo_priv *priv, struct fo_owner_job *job,
 				&job->rel[r]);
 	}
 	if (poll)
-		priv->probe_pending = true;
-	/*
-	 * Not in the run that removes the primary's old self: a PCI device
-	 * stays on the bus until the host completes its unplug.
-	 */
-	if (job->rel[FO_PRIMARY].remove) {
-		if (priv->probe_pending && priv->bind_wait_end != 0)
-			fo_bind_poll_later(priv);
-	} else if (priv->probe_pending) {
-		priv->probe_pending = false;
-		fo_reprobe_what_locked(priv, job->probe, sizeof(job->probe));
-	}
-	if (job->probe[0] != '\0' && priv->bind_wait_end != 0) {
-		if (priv->sub[FO_PRIMARY].state != FO_SUB_ABSENT ||
-				rte_get_timer_cycles() > priv->bind_wait_end) {
-			priv->bind_wait_end = 0;
-		} else if (!fo_pci_bound(job->probe)) {
-			job->probe[0] = '\0';
-			priv->probe_pending = true;
-			fo_bind_poll_later(priv);
-		}
-	}
+		fo_wait_step_locked(priv, FO_WEV_ASKED);
+	what[0] = '\0';
+	fo_reprobe_what_locked(priv, what, sizeof(what));
+	/* Only a bind wait asks the kernel. */
+	if (priv->wait == FO_WAIT_BIND && what[0] != '\0')
+		bound = fo_pci_bound(what);
+	ev = fo_wait_run_event(job->rel[FO_PRIMARY].remove,
+		primary->state != FO_SUB_ABSENT, bound,
+		rte_get_timer_cycles() > priv->wait_end);
+	if (fo_wait_step_locked(priv, ev))
+		rte_strscpy(job->probe, what, sizeof(job->probe));
 	if (priv->probe_once[0] != '\0') {
 		rte_strscpy(job->once, priv->probe_once, sizeof(job->once));
 		priv->probe_once[0] = '\0';

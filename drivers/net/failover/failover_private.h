@@ -121,7 +121,7 @@ struct fo_queue {
 
 struct fo_sub {
 	enum fo_role role;
-	/* Changed only with priv->lock held. */
+	/* Changed only by fo_sub_step_locked(). */
 	enum fo_sub_state state;
 	/*
 	 * The sub-device's port, FO_PORT_NONE when absent. Written under
@@ -205,17 +205,17 @@ struct fo_priv {
 	/* TSC until which the standby is still polled after a switch. */
 	uint64_t drain_until;
 	/*
-	 * TSC until which a PCI primary that EAL reported added is looked
-	 * at again for a bound driver (0: no device waits).
+	 * When the deferred work probes the absent primary, and the TSC
+	 * until which a PCI primary EAL reported added is waited for to be
+	 * bound (FO_WAIT_BIND). Changed only by fo_wait_step_locked().
 	 */
-	uint64_t bind_wait_end;
+	enum fo_wait_state wait;
+	uint64_t wait_end;
 	/*
 	 * Ports claimed in their NEW event, per role, waiting for the
 	 * deferred work to adopt them (ethdev calls fail until NEW returns).
 	 */
 	uint16_t claimed[FO_NB_ROLES];
-	/* A device event asked the deferred work to probe the primary. */
-	bool probe_pending;
 	/* The EAL device event monitor was started for us. */
 	bool monitor_started;
 	/* ... and EAL's hotplug handler (SIGBUS on a vanished BAR). */
@@ -309,6 +309,8 @@ int fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role,
 bool fo_sub_claim(struct fo_priv *priv, uint16_t port_id);
 void fo_sub_adopt_claimed_locked(struct fo_priv *priv);
 int fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub);
+enum fo_action fo_sub_step_locked(struct fo_priv *priv, struct fo_sub *sub,
+		enum fo_event ev);
 
 /* EAL hotplug calls that a vanished secondary made fail: tried again. */
 #define FO_HOTPLUG_TRIES 20
@@ -363,6 +365,7 @@ int fo_owner_attach(struct fo_priv *priv, bool hotplug_handler);
 void fo_owner_detach(struct fo_priv *priv);
 void fo_service_schedule(struct fo_priv *priv);
 void fo_service_schedule_at(struct fo_priv *priv, uint64_t tsc);
+bool fo_wait_step_locked(struct fo_priv *priv, enum fo_wait_event ev);
 bool fo_is_pci(const char *name);
 
 /* failover_ops.c */

@@ -205,14 +205,33 @@ fo_sub_keep_reprobe(struct fo_sub *sub, const struct fo_subdev_spec *spec,
 			sizeof(sub->reprobe));
 }
 
-/* Give a refused, unconfigured sub-device back to the application. */
+/*
+ * Record @p ev in the sub-device's state machine (lib/failover's table);
+ * the caller carries out the action. An event the table does not allow in
+ * the present state is a bug here: say so, and change nothing.
+ */
+enum fo_action
+fo_sub_step_locked(struct fo_priv *priv, struct fo_sub *sub,
+		enum fo_event ev)
+{
+	enum fo_sub_state was = sub->state;
+	enum fo_action act = fo_sub_transition(&sub->state, ev);
+
+	if (act == FO_ACT_INVALID)
+		FO_LOG(ERR, priv, "%s %s: %s in state %s: no such transition",
+			fo_role_name(sub->role), sub->dev_name,
+			fo_event_name(ev), fo_state_name(was));
+	return act;
+}
+
+/* Give a sub-device back to the application, stopped and unowned. */
 static void
 fo_sub_disown_locked(struct fo_priv *priv, struct fo_sub *sub)
 {
 	uint16_t port = sub->port_id;
 
 	__atomic_store_n(&sub->port_id, FO_PORT_NONE, __ATOMIC_RELEASE);
-	sub->state = FO_SUB_ABSENT;
+	fo_sub_step_locked(priv, sub, FO_EV_DISOWNED);
 	rte_eth_dev_owner_unset(port, priv->owner.id);
 }
 
@@ -270,7 +289,7 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	fo_sub_keep_reprobe(sub, &priv->args.primary, info.device);
 	sub->link_up = false;
 	sub->failed_step = NULL;
-	sub->state = FO_SUB_OWNED;
+	fo_sub_step_locked(priv, sub, FO_EV_ADOPTED);
 	__atomic_store_n(&sub->port_id, port_id, __ATOMIC_RELEASE);
 	/*
 	 * A primary adopted before the failover MAC was known: check now. One
@@ -758,7 +777,7 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 				&fo_journal_ethdev, &port, &step);
 		if (ret != 0)
 			goto fail;
-		sub->state = FO_SUB_CONFIGURED;
+		fo_sub_step_locked(priv, sub, FO_EV_CONFIGURED);
 	}
 	if (priv->started && sub->state < FO_SUB_STARTED) {
 		step = "start";
@@ -773,7 +792,7 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 			rte_eth_dev_stop(port);
 			goto fail;
 		}
-		sub->state = FO_SUB_STARTED;
+		fo_sub_step_locked(priv, sub, FO_EV_STARTED);
 		sub->failed_step = NULL;
 		sub->tx_after = rte_get_timer_cycles() +
 			rte_get_timer_hz() * priv->args.warmup_ms / 1000;
@@ -796,7 +815,7 @@ fail:
 	sub->failed_step = step;
 	sub->failed_ret = ret;
 	/* A half-replayed device is configured from scratch next time. */
-	sub->state = FO_SUB_OWNED;
+	fo_sub_step_locked(priv, sub, FO_EV_UNCONFIGURED);
 	return ret;
 }
 
@@ -865,7 +884,7 @@ fo_sub_release_begin_locked(struct fo_priv *priv, struct fo_sub *sub,
 			fo_role_name(sub->role));
 	}
 	sub->probed_here = false;
-	sub->state = FO_SUB_ABSENT;
+	fo_sub_step_locked(priv, sub, FO_EV_RELEASED);
 	sub->link_up = false;
 }
 
