@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fo_journal.h"
@@ -178,11 +179,83 @@ fo_journal_replay(const struct fo_journal *j,
 		ops->vlan_offload(ctx, j->vlan_offload));
 	for (i = 0; j->nb_vlans > 0 && i < FO_VLAN_IDS; i++)
 		FO_STEP(vlan_filter, fo_journal_has_vlan(j, i),
-			ops->vlan_filter(ctx, i));
+			ops->vlan_filter(ctx, i, true));
 	FO_STEP(rss_hash, j->has_rss, ops->rss_hash(ctx, j->rss_hf,
 		j->rss_key_len > 0 ? j->rss_key : NULL, j->rss_key_len));
 	FO_STEP(rss_reta, j->reta_size > 0,
 		ops->rss_reta(ctx, j->reta, j->reta_size));
-	FO_STEP(link_down, j->link_down, ops->link_down(ctx));
 	return 0;
+}
+
+#define FO_CALL(op, ...) \
+	(ops->op != NULL ? ops->op(ctx, __VA_ARGS__) : -ENOTSUP)
+
+int
+fo_setting_apply(const struct fo_journal_ops *ops, void *ctx,
+		const struct fo_setting *s)
+{
+	switch (s->id) {
+	case FO_SET_MTU:
+		return FO_CALL(mtu, s->mtu);
+	case FO_SET_MAC:
+		return FO_CALL(mac, s->mac);
+	case FO_SET_MAC_ADD:
+		return FO_CALL(mac_add, s->mac);
+	case FO_SET_MAC_DEL:
+		return FO_CALL(mac_del, s->mac);
+	case FO_SET_PROMISC:
+		return FO_CALL(promisc, s->on);
+	case FO_SET_ALLMULTI:
+		return FO_CALL(allmulti, s->on);
+	case FO_SET_MC_LIST:
+		return FO_CALL(mc_list, s->mc.addrs, s->mc.n);
+	case FO_SET_VLAN_OFFLOAD:
+		return FO_CALL(vlan_offload, s->vlan_offload);
+	case FO_SET_VLAN_FILTER:
+		return FO_CALL(vlan_filter, s->vlan.id, s->vlan.on);
+	case FO_SET_RSS_HASH:
+		return FO_CALL(rss_hash, s->rss.hf, s->rss.key,
+			s->rss.key_len);
+	case FO_SET_RSS_RETA:
+		return FO_CALL(rss_reta, s->reta.table, s->reta.size);
+	case FO_SET_LINK:
+		return FO_CALL(link, s->on);
+	case FO_NB_SETTINGS:
+		break;
+	}
+	return -EINVAL;
+}
+
+#undef FO_CALL
+
+void
+fo_setting_describe(const struct fo_setting *s, char *buf, size_t len)
+{
+	static const char * const names[] = {
+		[FO_SET_MTU] = "mtu",
+		[FO_SET_MAC] = "default MAC",
+		[FO_SET_MAC_ADD] = "MAC add",
+		[FO_SET_MAC_DEL] = "MAC remove",
+		[FO_SET_PROMISC] = "promiscuous",
+		[FO_SET_ALLMULTI] = "allmulticast",
+		[FO_SET_MC_LIST] = "multicast list",
+		[FO_SET_VLAN_OFFLOAD] = "VLAN offload",
+		[FO_SET_VLAN_FILTER] = "VLAN filter",
+		[FO_SET_RSS_HASH] = "RSS hash",
+		[FO_SET_RSS_RETA] = "RSS RETA",
+		[FO_SET_LINK] = "link",
+	};
+	const char *mode = "";
+
+	if (len == 0)
+		return;
+	if ((unsigned int)s->id >= sizeof(names) / sizeof(names[0])) {
+		snprintf(buf, len, "setting %d", (int)s->id);
+		return;
+	}
+	if (s->id == FO_SET_PROMISC || s->id == FO_SET_ALLMULTI)
+		mode = s->on ? " on" : " off";
+	else if (s->id == FO_SET_LINK)
+		mode = s->on ? " up" : " down";
+	snprintf(buf, len, "%s%s", names[s->id], mode);
 }

@@ -18,9 +18,9 @@
  *   3. extra MACs     7. VLAN offloads   11. link_down (administrative)
  *   4. promiscuous    8. VLAN filters
  * Configure, queue setup, start and queue states are the driver's, around
- * this replay: they need the device's own queue and start calls. The
- * driver passes no link_down op and sets the link down itself after the
- * start, which may bring a link up.
+ * this replay: they need the device's own queue and start calls. Step 11
+ * is the driver's too, after the start, which may bring a link up: it
+ * calls the link op itself when link_down is set.
  */
 
 #include <stdbool.h>
@@ -37,6 +37,14 @@ struct fo_mac {
 	uint8_t b[6];
 };
 
+/*
+ * Some of this ethdev keeps in dev->data too (MTU, MAC addresses,
+ * promiscuous and all-multicast modes), but only after the driver's op
+ * has returned, outside the driver's lock: a sub-device that joins in
+ * between would miss the setting. The journal is written in the same hold
+ * of the lock that applies it. The rest (multicast list, VLAN filters,
+ * RSS updates, RETA, administrative link state) ethdev does not keep.
+ */
 struct fo_journal {
 	bool has_mtu;
 	uint16_t mtu;
@@ -64,21 +72,88 @@ struct fo_journal {
 	bool link_down;
 };
 
-/* What replay calls; each returns 0 or a negative errno. */
+/*
+ * How each setting is applied to one sub-device: the one description of
+ * it, which serves the replay and the application's operations (their
+ * undo too). Each returns 0 or a negative errno.
+ */
 struct fo_journal_ops {
 	int (*mtu)(void *ctx, uint16_t mtu);
 	int (*mac)(void *ctx, const struct fo_mac *mac);
 	int (*mac_add)(void *ctx, const struct fo_mac *mac);
+	/* The undo of mac_add, and the application's removal: no replay. */
+	int (*mac_del)(void *ctx, const struct fo_mac *mac);
 	int (*promisc)(void *ctx, bool on);
 	int (*allmulti)(void *ctx, bool on);
 	int (*mc_list)(void *ctx, const struct fo_mac *mc, uint16_t n);
 	int (*vlan_offload)(void *ctx, int mask);
-	int (*vlan_filter)(void *ctx, uint16_t vlan);
+	/* The replay sets the journal's filters, each with on true. */
+	int (*vlan_filter)(void *ctx, uint16_t vlan, bool on);
 	int (*rss_hash)(void *ctx, uint64_t hf, const uint8_t *key,
 			uint8_t key_len);
 	int (*rss_reta)(void *ctx, const uint16_t *reta, uint16_t size);
-	int (*link_down)(void *ctx);
+	/*
+	 * Not replayed: the driver sets the link down after the start, which
+	 * may bring it up (see the replay order above).
+	 */
+	int (*link)(void *ctx, bool up);
 };
+
+/* One setting and its value, as an operation applies it. */
+enum fo_setting_id {
+	FO_SET_MTU,
+	FO_SET_MAC,
+	FO_SET_MAC_ADD,
+	FO_SET_MAC_DEL,
+	FO_SET_PROMISC,
+	FO_SET_ALLMULTI,
+	FO_SET_MC_LIST,
+	FO_SET_VLAN_OFFLOAD,
+	FO_SET_VLAN_FILTER,
+	FO_SET_RSS_HASH,
+	FO_SET_RSS_RETA,
+	FO_SET_LINK,
+	FO_NB_SETTINGS,
+};
+
+struct fo_setting {
+	enum fo_setting_id id;
+	union {
+		uint16_t mtu;
+		/* FO_SET_MAC, FO_SET_MAC_ADD, FO_SET_MAC_DEL */
+		const struct fo_mac *mac;
+		/* FO_SET_PROMISC, FO_SET_ALLMULTI, FO_SET_LINK (up) */
+		bool on;
+		struct {
+			const struct fo_mac *addrs;
+			uint16_t n;
+		} mc;
+		int vlan_offload;
+		struct {
+			uint16_t id;
+			bool on;
+		} vlan;
+		struct {
+			uint64_t hf;
+			const uint8_t *key;
+			uint8_t key_len;
+		} rss;
+		struct {
+			const uint16_t *table;
+			uint16_t size;
+		} reta;
+	};
+};
+
+/** Apply @p s through @p ops; -ENOTSUP when @p ops has no such step. */
+int fo_setting_apply(const struct fo_journal_ops *ops, void *ctx,
+		const struct fo_setting *s);
+
+/**
+ * What @p s is, for a log line: its name, with on/off or up/down for a
+ * mode ("promiscuous on", "link down", "mtu").
+ */
+void fo_setting_describe(const struct fo_setting *s, char *buf, size_t len);
 
 void fo_journal_init(struct fo_journal *j);
 

@@ -2157,9 +2157,9 @@ fo_rec_vlan_offload(void *ctx, int mask)
 }
 
 static int
-fo_rec_vlan_filter(void *ctx, uint16_t vlan)
+fo_rec_vlan_filter(void *ctx, uint16_t vlan, bool on)
 {
-	return fo_rec_call(ctx, "vlan_filter", "=%u", vlan);
+	return fo_rec_call(ctx, "vlan_filter", on ? "=%u" : "=%u/off", vlan);
 }
 
 static int
@@ -2187,15 +2187,22 @@ fo_rec_rss_reta(void *ctx, const uint16_t *reta, uint16_t size)
 }
 
 static int
-fo_rec_link_down(void *ctx)
+fo_rec_mac_del(void *ctx, const struct fo_mac *mac)
 {
-	return fo_rec_call(ctx, "link_down", NULL);
+	return fo_rec_call(ctx, "mac_del", "=%02x", mac->b[5]);
+}
+
+static int
+fo_rec_link(void *ctx, bool up)
+{
+	return fo_rec_call(ctx, "link", "=%d", up);
 }
 
 static const struct fo_journal_ops fo_rec_ops = {
 	.mtu = fo_rec_mtu,
 	.mac = fo_rec_mac,
 	.mac_add = fo_rec_mac_add,
+	.mac_del = fo_rec_mac_del,
 	.promisc = fo_rec_promisc,
 	.allmulti = fo_rec_allmulti,
 	.mc_list = fo_rec_mc_list,
@@ -2203,7 +2210,7 @@ static const struct fo_journal_ops fo_rec_ops = {
 	.vlan_filter = fo_rec_vlan_filter,
 	.rss_hash = fo_rec_rss_hash,
 	.rss_reta = fo_rec_rss_reta,
-	.link_down = fo_rec_link_down,
+	.link = fo_rec_link,
 };
 
 /* Replay @p j into @p r; the return value, with *failed checked sane. */
@@ -2289,7 +2296,7 @@ fo_journal_full(struct fo_journal *j)
 #define FO_FULL_LOG "mtu=9000 mac=01 mac_add=0c mac_add=0a mac_add=0b " \
 	"promisc=1 allmulti=1 mc_list=2 vlan_offload=5 vlan_filter=0 " \
 	"vlan_filter=7 vlan_filter=100 vlan_filter=4095 rss_hash=38d34/40 " \
-	"rss_reta=8 link_down "
+	"rss_reta=8 "
 
 static void
 test_journal_replay_order(void)
@@ -2343,7 +2350,8 @@ test_journal_replay_skip(void)
 	fo_journal_init(&j);
 	fo_journal_set_allmulti(&j, true);
 	fo_journal_set_link_down(&j, true);
-	REPLAY_EXPECT(&j, &fo_rec_ops, "promisc=0 allmulti=1 link_down ");
+	/* The driver sets the link down after the start, not the replay. */
+	REPLAY_EXPECT(&j, &fo_rec_ops, "promisc=0 allmulti=1 ");
 
 	fo_journal_init(&j);
 	fo_journal_set_vlan(&j, 5, true);
@@ -2447,7 +2455,6 @@ test_journal_replay_fail(void)
 		{ "vlan_filter", 3, -EIO },
 		{ "rss_hash", 0, -EINVAL },
 		{ "rss_reta", 0, -ENOTSUP },
-		{ "link_down", 0, -EIO },
 	};
 	char want[sizeof(FO_FULL_LOG)];
 	struct fo_journal j;
@@ -2514,7 +2521,6 @@ test_journal_replay_null_ops(void)
 	some.mac_add = NULL;
 	some.promisc = NULL;
 	some.vlan_filter = NULL;
-	some.link_down = NULL;
 	REPLAY_EXPECT(&j, &some, "mac=01 allmulti=1 mc_list=2 vlan_offload=5 "
 		"rss_hash=38d34/40 rss_reta=8 ");
 	some = fo_rec_ops;
@@ -2526,7 +2532,7 @@ test_journal_replay_null_ops(void)
 	some.rss_reta = NULL;
 	REPLAY_EXPECT(&j, &some, "mtu=9000 mac_add=0c mac_add=0a mac_add=0b "
 		"promisc=1 vlan_filter=0 vlan_filter=7 vlan_filter=100 "
-		"vlan_filter=4095 link_down ");
+		"vlan_filter=4095 ");
 
 	/* A missing op is not a failure, even where a call would fail. */
 	some = fo_rec_ops;
@@ -2537,7 +2543,78 @@ test_journal_replay_null_ops(void)
 	CHECK(fo_replay_at(__LINE__, &j, &some, &r, &failed) == 0);
 	CHECK(failed == NULL);
 	CHECK(strstr(r.log, "vlan_filter") == NULL);
-	CHECK(strstr(r.log, "link_down") != NULL);
+	CHECK(strstr(r.log, "rss_reta") != NULL);
+}
+
+/*
+ * An operation's setting goes through the same ops as the replay: each
+ * one calls its op with its value, and says what it is.
+ */
+static void
+test_setting_apply(void)
+{
+	struct fo_mac m = fo_mac_n(0x0c), mc[2] = { fo_mac_n(0x71),
+		fo_mac_n(0x72) };
+	static const uint8_t key[4] = { 1, 2, 3, 4 };
+	static const uint16_t reta[4] = { 0, 1, 0, 1 };
+	const struct {
+		struct fo_setting s;
+		const char *log;
+		const char *what;
+	} cases[] = {
+		{ { .id = FO_SET_MTU, .mtu = 9000 }, "mtu=9000 ", "mtu" },
+		{ { .id = FO_SET_MAC, .mac = &m }, "mac=0c ", "default MAC" },
+		{ { .id = FO_SET_MAC_ADD, .mac = &m }, "mac_add=0c ",
+			"MAC add" },
+		{ { .id = FO_SET_MAC_DEL, .mac = &m }, "mac_del=0c ",
+			"MAC remove" },
+		{ { .id = FO_SET_PROMISC, .on = true }, "promisc=1 ",
+			"promiscuous on" },
+		{ { .id = FO_SET_ALLMULTI, .on = false }, "allmulti=0 ",
+			"allmulticast off" },
+		{ { .id = FO_SET_MC_LIST, .mc = { mc, 2 } }, "mc_list=2 ",
+			"multicast list" },
+		{ { .id = FO_SET_VLAN_OFFLOAD, .vlan_offload = 3 },
+			"vlan_offload=3 ", "VLAN offload" },
+		{ { .id = FO_SET_VLAN_FILTER, .vlan = { 100, false } },
+			"vlan_filter=100/off ", "VLAN filter" },
+		{ { .id = FO_SET_RSS_HASH, .rss = { 0x38d34, key, 4 } },
+			"rss_hash=38d34/4 ", "RSS hash" },
+		{ { .id = FO_SET_RSS_RETA, .reta = { reta, 4 } },
+			"rss_reta=4 ", "RSS RETA" },
+		{ { .id = FO_SET_LINK, .on = false }, "link=0 ",
+			"link down" },
+	};
+	struct fo_journal_ops none = { 0 };
+	struct fo_setting bad = { .id = FO_NB_SETTINGS };
+	struct fo_rec r;
+	char what[32];
+	size_t i;
+
+	CHECK(DIM(cases) == FO_NB_SETTINGS);
+	for (i = 0; i < DIM(cases); i++) {
+		fo_rec_init(&r);
+		CHECK_AT(__LINE__, cases[i].log,
+			fo_setting_apply(&fo_rec_ops, &r, &cases[i].s) == 0);
+		CHECK_AT(__LINE__, r.log, STREQ(r.log, cases[i].log));
+		fo_setting_describe(&cases[i].s, what, sizeof(what));
+		CHECK_AT(__LINE__, what, STREQ(what, cases[i].what));
+		/* A failing op's error comes back as it is. */
+		fo_rec_init(&r);
+		r.fail_step = "mtu";
+		r.fail_ret = -EIO;
+		if (i == 0)
+			CHECK(fo_setting_apply(&fo_rec_ops, &r,
+				&cases[i].s) == -EIO);
+		/* No op for it: not supported, nothing called. */
+		CHECK_AT(__LINE__, cases[i].what,
+			fo_setting_apply(&none, &r, &cases[i].s) == -ENOTSUP);
+	}
+	fo_rec_init(&r);
+	CHECK(fo_setting_apply(&fo_rec_ops, &r, &bad) == -EINVAL);
+	CHECK(r.len == 0);
+	fo_setting_describe(&bad, what, sizeof(what));
+	CHECK(strstr(what, "setting") != NULL);
 }
 
 typedef void (*fo_test_fn)(void);
@@ -2596,6 +2673,7 @@ static const struct {
 	FO_TEST(test_journal_replay_skip),
 	FO_TEST(test_journal_replay_fail),
 	FO_TEST(test_journal_replay_null_ops),
+	FO_TEST(test_setting_apply),
 #undef FO_TEST
 };
 

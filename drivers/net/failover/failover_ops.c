@@ -50,6 +50,28 @@ fo_apply_all_locked(struct rte_eth_dev *dev, const char *what,
 	return ret;
 }
 
+/* A setting, by its one description (fo_settings), on one port. */
+static int
+fo_setting_on_port(uint16_t port, const void *arg)
+{
+	return fo_setting_apply(&fo_settings, &port, arg);
+}
+
+/*
+ * Apply @p s to the sub-devices as fo_apply_all_locked() does, @p undo
+ * (NULL: none) where a later one refuses.
+ */
+static int
+fo_set_all_locked(struct rte_eth_dev *dev, const struct fo_setting *s,
+		const struct fo_setting *undo)
+{
+	char what[32];
+
+	fo_setting_describe(s, what, sizeof(what));
+	return fo_apply_all_locked(dev, what, fo_setting_on_port, s,
+		undo != NULL ? fo_setting_on_port : NULL, undo);
+}
+
 /* Lock and unlock around an apply and its journal entry. */
 static struct fo_journal *
 fo_journal_lock(struct rte_eth_dev *dev)
@@ -353,147 +375,92 @@ fo_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 }
 
 static int
-fo_set_link_up(uint16_t port, const void *arg)
+fo_dev_set_link(struct rte_eth_dev *dev, bool up)
 {
-	RTE_SET_USED(arg);
-	return rte_eth_dev_set_link_up(port);
-}
+	struct fo_setting set = { .id = FO_SET_LINK, .on = up };
+	struct fo_setting undo = { .id = FO_SET_LINK, .on = !up };
+	struct fo_journal *j = fo_journal_lock(dev);
+	int ret = fo_set_all_locked(dev, &set, &undo);
 
-static int
-fo_set_link_down(uint16_t port, const void *arg)
-{
-	RTE_SET_USED(arg);
-	return rte_eth_dev_set_link_down(port);
+	if (ret == 0)
+		fo_journal_set_link_down(j, !up);
+	fo_journal_unlock(dev);
+	fo_link_update(dev, 1);
+	return ret;
 }
 
 static int
 fo_dev_set_link_up(struct rte_eth_dev *dev)
 {
-	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "link up", fo_set_link_up, NULL,
-			fo_set_link_down, NULL);
-
-	if (ret == 0)
-		fo_journal_set_link_down(j, false);
-	fo_journal_unlock(dev);
-	fo_link_update(dev, 1);
-	return ret;
+	return fo_dev_set_link(dev, true);
 }
 
 static int
 fo_dev_set_link_down(struct rte_eth_dev *dev)
 {
+	return fo_dev_set_link(dev, false);
+}
+
+static int
+fo_promiscuous_set(struct rte_eth_dev *dev, bool on)
+{
+	struct fo_setting set = { .id = FO_SET_PROMISC, .on = on };
+	struct fo_setting undo = { .id = FO_SET_PROMISC, .on = !on };
 	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "link down", fo_set_link_down, NULL,
-			fo_set_link_up, NULL);
+	int ret = fo_set_all_locked(dev, &set, &undo);
 
 	if (ret == 0)
-		fo_journal_set_link_down(j, true);
+		fo_journal_set_promisc(j, on);
 	fo_journal_unlock(dev);
-	fo_link_update(dev, 1);
 	return ret;
-}
-
-/* A device without the op has no filter: it receives everything anyway. */
-static int
-fo_no_filter_ok(int ret)
-{
-	return ret == -ENOTSUP ? 0 : ret;
-}
-
-static int
-fo_promisc_on(uint16_t port, const void *arg)
-{
-	RTE_SET_USED(arg);
-	return fo_no_filter_ok(rte_eth_promiscuous_enable(port));
-}
-
-static int
-fo_promisc_off(uint16_t port, const void *arg)
-{
-	RTE_SET_USED(arg);
-	return fo_no_filter_ok(rte_eth_promiscuous_disable(port));
 }
 
 static int
 fo_promiscuous_enable(struct rte_eth_dev *dev)
 {
-	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "promiscuous on", fo_promisc_on, NULL,
-			fo_promisc_off, NULL);
-
-	if (ret == 0)
-		fo_journal_set_promisc(j, true);
-	fo_journal_unlock(dev);
-	return ret;
+	return fo_promiscuous_set(dev, true);
 }
 
 static int
 fo_promiscuous_disable(struct rte_eth_dev *dev)
 {
+	return fo_promiscuous_set(dev, false);
+}
+
+static int
+fo_allmulticast_set(struct rte_eth_dev *dev, bool on)
+{
+	struct fo_setting set = { .id = FO_SET_ALLMULTI, .on = on };
+	struct fo_setting undo = { .id = FO_SET_ALLMULTI, .on = !on };
 	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "promiscuous off", fo_promisc_off, NULL,
-			fo_promisc_on, NULL);
+	int ret = fo_set_all_locked(dev, &set, &undo);
 
 	if (ret == 0)
-		fo_journal_set_promisc(j, false);
+		fo_journal_set_allmulti(j, on);
 	fo_journal_unlock(dev);
 	return ret;
-}
-
-static int
-fo_allmulti_on(uint16_t port, const void *arg)
-{
-	RTE_SET_USED(arg);
-	return fo_no_filter_ok(rte_eth_allmulticast_enable(port));
-}
-
-static int
-fo_allmulti_off(uint16_t port, const void *arg)
-{
-	RTE_SET_USED(arg);
-	return fo_no_filter_ok(rte_eth_allmulticast_disable(port));
 }
 
 static int
 fo_allmulticast_enable(struct rte_eth_dev *dev)
 {
-	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "allmulticast on", fo_allmulti_on, NULL,
-			fo_allmulti_off, NULL);
-
-	if (ret == 0)
-		fo_journal_set_allmulti(j, true);
-	fo_journal_unlock(dev);
-	return ret;
+	return fo_allmulticast_set(dev, true);
 }
 
 static int
 fo_allmulticast_disable(struct rte_eth_dev *dev)
 {
-	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "allmulticast off", fo_allmulti_off, NULL,
-			fo_allmulti_on, NULL);
-
-	if (ret == 0)
-		fo_journal_set_allmulti(j, false);
-	fo_journal_unlock(dev);
-	return ret;
-}
-
-static int
-fo_set_mtu(uint16_t port, const void *arg)
-{
-	return rte_eth_dev_set_mtu(port, *(const uint16_t *)arg);
+	return fo_allmulticast_set(dev, false);
 }
 
 static int
 fo_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
 	/* ethdev updates data->mtu only once we succeed. */
-	uint16_t old = dev->data->mtu;
+	struct fo_setting set = { .id = FO_SET_MTU, .mtu = mtu };
+	struct fo_setting undo = { .id = FO_SET_MTU, .mtu = dev->data->mtu };
 	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "mtu", fo_set_mtu, &mtu, fo_set_mtu, &old);
+	int ret = fo_set_all_locked(dev, &set, &undo);
 
 	if (ret == 0)
 		fo_journal_set_mtu(j, mtu);
@@ -501,31 +468,23 @@ fo_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return ret;
 }
 
-static int
-fo_set_mac(uint16_t port, const void *arg)
+/* The same bytes: ethdev's address is the journal's. */
+static const struct fo_mac *
+fo_mac_of(const struct rte_ether_addr *addr)
 {
-	struct rte_ether_addr cur;
-
-	int ret;
-
-	/* Untrusted VFs refuse any set, even of the address they have. */
-	if (rte_eth_macaddr_get(port, &cur) != 0)
-		memset(&cur, 0xff, sizeof(cur));
-	if (rte_is_same_ether_addr(&cur, arg))
-		return 0;
-	ret = rte_eth_dev_default_mac_addr_set(port,
-		(struct rte_ether_addr *)(uintptr_t)arg);
-	/* A device without an address (net_ring) has none to change. */
-	return ret == -ENOTSUP && rte_is_zero_ether_addr(&cur) ? 0 : ret;
+	RTE_BUILD_BUG_ON(sizeof(struct fo_mac) !=
+		sizeof(struct rte_ether_addr));
+	return (const struct fo_mac *)addr;
 }
 
 static int
 fo_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 {
 	struct rte_ether_addr old = dev->data->mac_addrs[0];
+	struct fo_setting set = { .id = FO_SET_MAC, .mac = fo_mac_of(addr) };
+	struct fo_setting undo = { .id = FO_SET_MAC, .mac = fo_mac_of(&old) };
 	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "default MAC", fo_set_mac, addr,
-			fo_set_mac, &old);
+	int ret = fo_set_all_locked(dev, &set, &undo);
 
 	if (ret == 0)
 		fo_journal_set_mac(j, addr->addr_bytes);
@@ -534,36 +493,24 @@ fo_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 }
 
 static int
-fo_add_mac(uint16_t port, const void *arg)
-{
-	return rte_eth_dev_mac_addr_add(port,
-		(struct rte_ether_addr *)(uintptr_t)arg, 0);
-}
-
-static int
-fo_del_mac(uint16_t port, const void *arg)
-{
-	return rte_eth_dev_mac_addr_remove(port,
-		(struct rte_ether_addr *)(uintptr_t)arg);
-}
-
-static int
 fo_mac_addr_add(struct rte_eth_dev *dev, struct rte_ether_addr *addr,
 		uint32_t index, uint32_t vmdq)
 {
+	struct fo_setting add = { .id = FO_SET_MAC_ADD,
+		.mac = fo_mac_of(addr) };
+	struct fo_setting del = { .id = FO_SET_MAC_DEL,
+		.mac = fo_mac_of(addr) };
 	struct fo_journal *j = fo_journal_lock(dev);
 	int ret;
 
 	RTE_SET_USED(index);
 	RTE_SET_USED(vmdq);
-	ret = fo_apply_all_locked(dev, "MAC add", fo_add_mac, addr, fo_del_mac,
-			addr);
+	ret = fo_set_all_locked(dev, &add, &del);
 	if (ret == 0) {
 		ret = fo_journal_mac_add(j, addr->addr_bytes);
 		/* Not journaled, not kept: a newcomer would not have it. */
 		if (ret != 0)
-			fo_apply_all_locked(dev, "MAC remove", fo_del_mac, addr,
-				NULL, NULL);
+			fo_set_all_locked(dev, &del, NULL);
 	}
 	fo_journal_unlock(dev);
 	return ret;
@@ -573,68 +520,44 @@ static void
 fo_mac_addr_remove(struct rte_eth_dev *dev, uint32_t index)
 {
 	struct rte_ether_addr addr = dev->data->mac_addrs[index];
+	struct fo_setting del = { .id = FO_SET_MAC_DEL,
+		.mac = fo_mac_of(&addr) };
 	struct fo_journal *j = fo_journal_lock(dev);
 
 	/* The application no longer wants it, whatever a sub-device says. */
-	fo_apply_all_locked(dev, "MAC remove", fo_del_mac, &addr, NULL, NULL);
+	fo_set_all_locked(dev, &del, NULL);
 	fo_journal_mac_del(j, addr.addr_bytes);
 	fo_journal_unlock(dev);
-}
-
-struct fo_mc_list {
-	struct rte_ether_addr *addrs;
-	uint32_t n;
-};
-
-static int
-fo_set_mc(uint16_t port, const void *arg)
-{
-	const struct fo_mc_list *l = arg;
-
-	return rte_eth_dev_set_mc_addr_list(port, l->addrs, l->n);
 }
 
 static int
 fo_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *addrs,
 		uint32_t n)
 {
-	struct fo_mc_list l = { .addrs = addrs, .n = n };
+	struct fo_setting set = { .id = FO_SET_MC_LIST,
+		.mc = { .addrs = fo_mac_of(addrs), .n = (uint16_t)n } };
 	struct fo_journal *j;
 	int ret;
 
-	RTE_BUILD_BUG_ON(sizeof(struct fo_mac) != sizeof(struct rte_ether_addr));
 	if (n > FO_JOURNAL_MC)
 		return -ENOSPC;
 	j = fo_journal_lock(dev);
-	ret = fo_apply_all_locked(dev, "multicast list", fo_set_mc, &l, NULL,
-			NULL);
+	ret = fo_set_all_locked(dev, &set, NULL);
 	if (ret == 0)
-		ret = fo_journal_set_mc(j, (const struct fo_mac *)addrs, n);
+		ret = fo_journal_set_mc(j, set.mc.addrs, set.mc.n);
 	fo_journal_unlock(dev);
 	return ret;
-}
-
-struct fo_vlan {
-	uint16_t id;
-	int on;
-};
-
-static int
-fo_set_vlan(uint16_t port, const void *arg)
-{
-	const struct fo_vlan *v = arg;
-
-	return rte_eth_dev_vlan_filter(port, v->id, v->on);
 }
 
 static int
 fo_vlan_filter_set(struct rte_eth_dev *dev, uint16_t vlan_id, int on)
 {
-	struct fo_vlan v = { .id = vlan_id, .on = on };
-	struct fo_vlan undo = { .id = vlan_id, .on = !on };
+	struct fo_setting set = { .id = FO_SET_VLAN_FILTER,
+		.vlan = { .id = vlan_id, .on = on != 0 } };
+	struct fo_setting undo = { .id = FO_SET_VLAN_FILTER,
+		.vlan = { .id = vlan_id, .on = on == 0 } };
 	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "VLAN filter", fo_set_vlan, &v,
-			fo_set_vlan, &undo);
+	int ret = fo_set_all_locked(dev, &set, &undo);
 
 	if (ret == 0)
 		fo_journal_set_vlan(j, vlan_id, on != 0);
@@ -659,12 +582,6 @@ fo_vlan_mask(uint64_t offloads)
 }
 
 static int
-fo_set_vlan_offload(uint16_t port, const void *arg)
-{
-	return rte_eth_dev_set_vlan_offload(port, *(const int *)arg);
-}
-
-static int
 fo_vlan_offload_set(struct rte_eth_dev *dev, int mask)
 {
 	/* ethdev already updated rxmode.offloads; restore on refusal. */
@@ -673,10 +590,12 @@ fo_vlan_offload_set(struct rte_eth_dev *dev, int mask)
 	int old = want ^ (mask & (RTE_ETH_VLAN_STRIP_MASK |
 			RTE_ETH_VLAN_FILTER_MASK | RTE_ETH_VLAN_EXTEND_MASK |
 			RTE_ETH_QINQ_STRIP_MASK));
-
+	struct fo_setting set = { .id = FO_SET_VLAN_OFFLOAD,
+		.vlan_offload = want };
+	struct fo_setting undo = { .id = FO_SET_VLAN_OFFLOAD,
+		.vlan_offload = old };
 	struct fo_journal *j = fo_journal_lock(dev);
-	int ret = fo_apply_all_locked(dev, "VLAN offload", fo_set_vlan_offload, &want,
-			fo_set_vlan_offload, &old);
+	int ret = fo_set_all_locked(dev, &set, &undo);
 
 	if (ret == 0)
 		fo_journal_set_vlan_offload(j, want);
@@ -685,34 +604,24 @@ fo_vlan_offload_set(struct rte_eth_dev *dev, int mask)
 }
 
 static int
-fo_set_rss(uint16_t port, const void *arg)
-{
-	return rte_eth_dev_rss_hash_update(port,
-		(struct rte_eth_rss_conf *)(uintptr_t)arg);
-}
-
-static int
 fo_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
 {
+	struct fo_setting set = { .id = FO_SET_RSS_HASH,
+		.rss = { .hf = conf->rss_hf, .key = conf->rss_key,
+			.key_len = conf->rss_key_len } };
 	struct fo_journal *j;
 	int ret;
 
 	if (conf->rss_key != NULL && conf->rss_key_len > FO_JOURNAL_RSS_KEY)
 		return -EINVAL;
 	j = fo_journal_lock(dev);
-	ret = fo_apply_all_locked(dev, "RSS hash", fo_set_rss, conf, NULL,
-			NULL);
+	ret = fo_set_all_locked(dev, &set, NULL);
 	if (ret == 0)
 		ret = fo_journal_set_rss(j, conf->rss_hf, conf->rss_key,
 			conf->rss_key_len);
 	fo_journal_unlock(dev);
 	return ret;
 }
-
-struct fo_reta {
-	struct rte_eth_rss_reta_entry64 *conf;
-	uint16_t size;
-};
 
 /* The whole RETA of the first configured sub-device. */
 static int
@@ -740,20 +649,19 @@ fo_reta_read_locked(struct fo_priv *priv, uint16_t *table, uint16_t size)
 	return -ENODEV;
 }
 
-static int
-fo_set_reta(uint16_t port, const void *arg)
-{
-	const struct fo_reta *r = arg;
-
-	return rte_eth_dev_rss_reta_update(port, r->conf, r->size);
-}
-
+/*
+ * The application updates the entries of its mask; every sub-device gets
+ * the whole table, the other entries as the first configured sub-device
+ * has them (or as the journal last had them), so that the sub-devices and
+ * the journal agree on every entry.
+ */
 static int
 fo_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		uint16_t size)
 {
-	struct fo_reta r = { .conf = conf, .size = size };
 	uint16_t table[FO_JOURNAL_RETA];
+	struct fo_setting set = { .id = FO_SET_RSS_RETA,
+		.reta = { .table = table, .size = size } };
 	uint16_t i, idx, shift;
 	struct fo_journal *j;
 	int ret;
@@ -761,29 +669,21 @@ fo_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 	if (size > FO_JOURNAL_RETA)
 		return -EINVAL;
 	j = fo_journal_lock(dev);
-	ret = fo_apply_all_locked(dev, "RSS RETA", fo_set_reta, &r, NULL,
-			NULL);
-	if (ret != 0) {
-		fo_journal_unlock(dev);
-		return ret;
-	}
-	/*
-	 * Keep the whole table as a sub-device now has it: entries outside
-	 * the mask are whatever they were, which only the device knows.
-	 */
 	if (fo_reta_read_locked(FO_PRIV(dev), table, size) != 0) {
 		if (j->reta_size == size)
 			memcpy(table, j->reta, size * sizeof(table[0]));
 		else
 			memset(table, 0, sizeof(table));
-		for (i = 0; i < size; i++) {
-			idx = i / RTE_ETH_RETA_GROUP_SIZE;
-			shift = i % RTE_ETH_RETA_GROUP_SIZE;
-			if (conf[idx].mask & (UINT64_C(1) << shift))
-				table[i] = conf[idx].reta[shift];
-		}
 	}
-	ret = fo_journal_set_reta(j, table, size);
+	for (i = 0; i < size; i++) {
+		idx = i / RTE_ETH_RETA_GROUP_SIZE;
+		shift = i % RTE_ETH_RETA_GROUP_SIZE;
+		if (conf[idx].mask & (UINT64_C(1) << shift))
+			table[i] = conf[idx].reta[shift];
+	}
+	ret = fo_set_all_locked(dev, &set, NULL);
+	if (ret == 0)
+		ret = fo_journal_set_reta(j, table, size);
 	fo_journal_unlock(dev);
 	return ret;
 }
@@ -891,6 +791,11 @@ fo_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
 {
 	return fo_query(dev, fo_q_rss_conf, conf);
 }
+
+struct fo_reta {
+	struct rte_eth_rss_reta_entry64 *conf;
+	uint16_t size;
+};
 
 static int
 fo_q_reta(uint16_t port, void *arg)

@@ -330,6 +330,8 @@ void fo_sub_release_finish(const char *name, const struct fo_release *rel);
 int fo_dev_name_cmp(const struct rte_device *dev, const void *name);
 void fo_sub_uninit_locked(struct fo_priv *priv,
 		struct fo_release rel[FO_NB_ROLES]);
+/* How each journaled setting is applied to a sub-device port. */
+extern const struct fo_journal_ops fo_settings;
 void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 		struct rte_eth_conf *out);
 void fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub);

@@ -559,7 +559,10 @@ fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 	out->intr_conf.rxq = 0;
 }
 
-/* The journal's steps, applied to one sub-device port. */
+/*
+ * Each setting, applied to one sub-device port (@p ctx): the one
+ * description that the replay and the application's operations share.
+ */
 static int
 fo_j_mtu(void *ctx, uint16_t mtu)
 {
@@ -594,6 +597,13 @@ fo_j_mac_add(void *ctx, const struct fo_mac *mac)
 {
 	return rte_eth_dev_mac_addr_add(*(uint16_t *)ctx,
 		(struct rte_ether_addr *)(uintptr_t)mac->b, 0);
+}
+
+static int
+fo_j_mac_del(void *ctx, const struct fo_mac *mac)
+{
+	return rte_eth_dev_mac_addr_remove(*(uint16_t *)ctx,
+		(struct rte_ether_addr *)(uintptr_t)mac->b);
 }
 
 /* A device without the op has no filter: it receives everything anyway. */
@@ -631,9 +641,9 @@ fo_j_vlan_offload(void *ctx, int mask)
 }
 
 static int
-fo_j_vlan_filter(void *ctx, uint16_t vlan)
+fo_j_vlan_filter(void *ctx, uint16_t vlan, bool on)
 {
-	return rte_eth_dev_vlan_filter(*(uint16_t *)ctx, vlan, 1);
+	return rte_eth_dev_vlan_filter(*(uint16_t *)ctx, vlan, on);
 }
 
 static int
@@ -666,15 +676,19 @@ fo_j_rss_reta(void *ctx, const uint16_t *reta, uint16_t size)
 }
 
 static int
-fo_j_link_down(void *ctx)
+fo_j_link(void *ctx, bool up)
 {
-	return rte_eth_dev_set_link_down(*(uint16_t *)ctx);
+	uint16_t port = *(uint16_t *)ctx;
+
+	return up ? rte_eth_dev_set_link_up(port) :
+		rte_eth_dev_set_link_down(port);
 }
 
-static const struct fo_journal_ops fo_journal_ethdev = {
+const struct fo_journal_ops fo_settings = {
 	.mtu = fo_j_mtu,
 	.mac = fo_j_mac,
 	.mac_add = fo_j_mac_add,
+	.mac_del = fo_j_mac_del,
 	.promisc = fo_j_promisc,
 	.allmulti = fo_j_allmulti,
 	.mc_list = fo_j_mc_list,
@@ -682,8 +696,7 @@ static const struct fo_journal_ops fo_journal_ethdev = {
 	.vlan_filter = fo_j_vlan_filter,
 	.rss_hash = fo_j_rss_hash,
 	.rss_reta = fo_j_rss_reta,
-	/* After start instead: a driver's start may bring the link up. */
-	.link_down = NULL,
+	.link = fo_j_link,
 };
 
 /* Queue setup like the failover port's, on the sub-device's own socket. */
@@ -774,7 +787,7 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 			ret = fo_sub_queues_setup(priv, port, &step);
 		if (ret == 0)
 			ret = fo_journal_replay(&priv->journal,
-				&fo_journal_ethdev, &port, &step);
+				&fo_settings, &port, &step);
 		if (ret != 0)
 			goto fail;
 		fo_sub_step_locked(priv, sub, FO_EV_CONFIGURED);
@@ -784,9 +797,10 @@ fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 		ret = rte_eth_dev_start(port);
 		if (ret == 0)
 			ret = fo_sub_queue_states(priv, port, &step);
+		/* After the start, which may bring the link up. */
 		if (ret == 0 && priv->journal.link_down) {
-			step = "link_down";
-			ret = fo_j_link_down(&port);
+			step = "link down";
+			ret = fo_j_link(&port, false);
 		}
 		if (ret != 0) {
 			rte_eth_dev_stop(port);
