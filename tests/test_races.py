@@ -213,6 +213,34 @@ def test_detach_while_pmd_releases(prefix, rundir, delay_us):
         "start:-", "expect-no-path:hold"], lcores="0@0,1@1,2@1", timeout=60)
 
 
+def test_slow_removal_beside_polls(prefix, rundir):
+    """hotplug_poll=1 asks for the absent primary every millisecond while
+    the removal of its old self is held 300 ms inside EAL's
+    rte_eal_hotplug_remove() (gdb, as a vanished PCI device's removal
+    takes seconds), with an RTE_DEV_EVENT_ADD for it in the middle, 10
+    times under traffic: each removal ends before the primary is probed
+    again, and each is followed by one probe, not one per poll or event
+    that arrived meanwhile (issue 12.1)."""
+    cycles = 10
+    todo = []
+    for n in range(1, cycles + 1):
+        # an ADD event too, 100 ms into the removal; no expect-gone: the
+        # polls bring the primary back a millisecond after the removal
+        # ends (the log below shows each removal)
+        todo += ["remove:rmv:net_null0", "sleep:100000",
+                 "dev-add:net_null0", "expect-readoptions:%d" % n,
+                 "expect-adopted:net_null0"]
+    _, out = steps(prefix, NULLS + [failover(",hotplug_poll=1")], SUBS,
+                   todo, wrapper=under_gdb_hold(
+                       rundir, "rte_eal_hotplug_remove", 0.3),
+                   timeout=120)
+    # the PMD's own lines, in order: removed, probed, removed, probed...
+    seq = re.findall(r"net_null0 removed|primary net_null0 probed again",
+                     out)
+    assert seq == ["net_null0 removed",
+                   "primary net_null0 probed again"] * cycles, out[-3000:]
+
+
 def test_reconfigure_during_readoption(prefix):
     """The primary is plugged back and, while its adoption is pending, the
     application configures the port anew with the other queue count (1 and

@@ -100,7 +100,7 @@ static uint16_t extra_peers[MAX_PEERS];
 static unsigned int nb_extra_peers;
 static const char *extra_peer_names[MAX_PEERS];
 
-#define MAX_STEPS 16
+#define MAX_STEPS 64
 static const char *steps[MAX_STEPS];
 static unsigned int nb_steps;
 static struct rte_mempool *pool;
@@ -1292,6 +1292,9 @@ rmv_then_detach(unsigned int us, const char *other)
  *   remove:VIA:NAME      remove a device by one of the removal paths
  *   expect-owned:NAME    owned by the failover port and started
  *   expect-gone:NAME     no port and no device of that name any more
+ *   expect-readoptions:N the PMD has re-adopted a primary N times (its
+ *                        xstat): a removed port that is still owned and
+ *                        has sent cannot pass for its successor
  *   expect-free:NAME     the device has no port, or one nobody owns
  *   sleep:US             wait, traffic going on
  *   plug-remove:VIA:N    plug the primary (--primary-args) and remove it at
@@ -1382,6 +1385,9 @@ run_steps(void)
 				rte_eth_devices[port].data->dev_started) == 0;
 		} else if (strncmp(steps[i], "expect-gone", alen) == 0) {
 			ok = WAIT_FOR(device_gone(arg)) == 0;
+		} else if (strncmp(steps[i], "expect-readoptions", alen) == 0) {
+			ok = WAIT_FOR(fo_xstat("failover_readoptions") >=
+				strtoull(arg, NULL, 10)) == 0;
 		} else if (strncmp(steps[i], "expect-free", alen) == 0) {
 			ok = WAIT_FOR(rte_eth_dev_get_port_by_name(arg,
 				&port) != 0 || unowned(port)) == 0;
