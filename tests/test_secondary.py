@@ -11,6 +11,7 @@ Traffic is paced by testpmd's noisy forwarding (memory lookups per packet,
 a few thousand packets a second instead of millions), so that a capture
 stays a few megabytes.
 """
+import errno
 import os
 import pathlib
 import re
@@ -23,7 +24,7 @@ import time
 
 import pytest
 
-from conftest import PMD, TESTPMD, XSTAT_NAMES
+from conftest import BUILD, PMD, TESTPMD, XSTAT_NAMES
 from testpmd_session import TestpmdSession
 
 FO = 2
@@ -108,6 +109,19 @@ def proc_info(prefix, *args):
     assert p.returncode == 0, "proc-info %s: exit %d\n%s" % (
         " ".join(args), p.returncode, p.stdout)
     return p.stdout
+
+
+def fo_info(prefix):
+    """rte_pmd_failover_info_get() in a secondary (tests/secondary):
+    what it printed, as a dict; it must exit 0."""
+    p = subprocess.run([str(BUILD / "tests/fo_info"), "--proc-type",
+                        "secondary", "--file-prefix", prefix, "--no-pci",
+                        "--log-level", "pmd.net.failover*:info", "--",
+                        "net_failover0"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    assert p.returncode == 0, "fo_info: exit %d\n%s" % (p.returncode,
+                                                         p.stdout)
+    return dict(re.findall(r"^(\w+)=(.*)$", p.stdout, re.M))
 
 
 def pi_stats(prefix):
@@ -368,3 +382,40 @@ def test_killed_secondary_cannot_freeze_primary(prefix, rundir, hugepages):
         assert pi_stats(prefix)["TX-packets"] > 0
         tp.cmd("stop")
     # the session's exit checks that testpmd quit by itself
+
+
+def test_info_get_in_a_secondary(prefix, rundir, hugepages):
+    """rte_pmd_failover_info_get() works in a secondary: it answers what
+    the primary's port is doing (a snapshot the primary publishes; no lock
+    of the primary's is taken) before and after a re-adoption, and a
+    secondary may not force the standby."""
+    with session(prefix, rundir) as tp:
+        tp.cmd("start")
+        tp.stats_until(FO, lambda st: st["TX-packets"] > 0, what="traffic")
+        info = fo_info(prefix)
+        assert info == {
+            "info_get": "0", "port": str(FO), "tx_role": "primary",
+            "primary_port": "0", "standby_port": "1",
+            "primary_present": "1", "standby_present": "1",
+            "forced_standby": "0", "switchovers": "0",
+            "force_standby": "refused in a secondary",
+            # port 0 is the primary, not a failover port
+            "info_get_port0": str(-errno.EINVAL)}, info
+        # the primary's TX side did not move for the secondary's request
+        assert tp.port_xstats(FO)["failover_switchovers"] == 0
+
+        # detached, and brought back by hotplug_poll (20 ms: too soon to
+        # read the gap in between reliably): the secondary sees both
+        # switchovers and the new port
+        mark = tp.mark()
+        detach(tp, "net_null0")
+        tp.expect_log("TX on standby (was primary)", mark)
+        tp.expect_log("TX on primary (was standby)", mark)
+        info = fo_info(prefix)
+        assert info["tx_role"] == "primary", info
+        assert info["primary_present"] == "1", info
+        assert info["switchovers"] == "2", info
+        port = re.findall(r"primary is net_null0 \(port (\d+)\)",
+                          tp.log[mark:])
+        assert info["primary_port"] == port[-1], (info, port)
+        tp.cmd("stop")
