@@ -33,9 +33,10 @@
 #define FO_JOURNAL_RETA 512
 #define FO_VLAN_IDS 4096
 
+/* Aligned as ethdev's rte_ether_addr, which it is cast to and from. */
 struct fo_mac {
 	uint8_t b[6];
-};
+} __attribute__((aligned(2)));
 
 /*
  * Some of this ethdev keeps in dev->data too (MTU, MAC addresses,

@@ -93,10 +93,11 @@ struct fo_wait_transition {
  * When the absent primary is probed. Never in a run that removes its old
  * self: a PCI device stays on the bus until the removal ends (seconds for
  * a vanished one), and a probe beside it would meet it in EAL's lists;
- * the probe follows in the next run, at once. A PCI device that EAL
- * reported added is probed once a kernel driver holds it (probing before
- * would fail, loudly, every time), or once the wait is over. A primary
- * that is back already (its NEW event was enough) ends any wait.
+ * the probe follows in a run 10 ms after the removing one began (after
+ * it, then: one thread runs both). A PCI device that EAL reported added
+ * is probed once a kernel driver holds it (probing before would fail,
+ * loudly, every time), or once the wait is over. A primary that is back
+ * already (its NEW event was enough) ends any wait.
  */
 static const struct fo_wait_transition
 fo_wait_table[][FO_NB_WAIT_EVENTS] = {

@@ -306,6 +306,7 @@ def run_journal(rundir, log=print):
 
 COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("hotplug_poll", "%d"),
            ("max_gap_ms", "%.1f"), ("gap_unexplained_ms", "%.1f"),
+           ("gap_at_ms", "%.0f"), ("add_at_ms", "%.0f"),
            ("lost", "%d"), ("lost_to_primary", "%d"),
            ("lost_unexplained", "%d"), ("duplicates", "%d"),
            ("del_to_standby_ms", "%.0f"), ("del_to_event_ms", "%.0f"),

@@ -649,19 +649,30 @@ fo_reta_read_locked(struct fo_priv *priv, uint16_t *table, uint16_t size)
 	return -ENODEV;
 }
 
+struct fo_reta {
+	struct rte_eth_rss_reta_entry64 *conf;
+	uint16_t size;
+};
+
 /*
- * The application updates the entries of its mask; every sub-device gets
- * the whole table, the other entries as the first configured sub-device
- * has them (or as the journal last had them), so that the sub-devices and
- * the journal agree on every entry.
+ * Not the journal's setting (fo_settings' rss_reta, a whole table): the
+ * application's update is partial, by its mask, and only the sub-devices
+ * know the entries outside it.
  */
+static int
+fo_reta_masked(uint16_t port, const void *arg)
+{
+	const struct fo_reta *r = arg;
+
+	return rte_eth_dev_rss_reta_update(port, r->conf, r->size);
+}
+
 static int
 fo_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		uint16_t size)
 {
+	struct fo_reta r = { .conf = conf, .size = size };
 	uint16_t table[FO_JOURNAL_RETA];
-	struct fo_setting set = { .id = FO_SET_RSS_RETA,
-		.reta = { .table = table, .size = size } };
 	uint16_t i, idx, shift;
 	struct fo_journal *j;
 	int ret;
@@ -669,21 +680,29 @@ fo_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 	if (size > FO_JOURNAL_RETA)
 		return -EINVAL;
 	j = fo_journal_lock(dev);
+	ret = fo_apply_all_locked(dev, "RSS RETA", fo_reta_masked, &r, NULL,
+			NULL);
+	if (ret != 0) {
+		fo_journal_unlock(dev);
+		return ret;
+	}
+	/*
+	 * Keep the whole table as a sub-device now has it: entries outside
+	 * the mask are whatever they were, which only the device knows.
+	 */
 	if (fo_reta_read_locked(FO_PRIV(dev), table, size) != 0) {
 		if (j->reta_size == size)
 			memcpy(table, j->reta, size * sizeof(table[0]));
 		else
 			memset(table, 0, sizeof(table));
+		for (i = 0; i < size; i++) {
+			idx = i / RTE_ETH_RETA_GROUP_SIZE;
+			shift = i % RTE_ETH_RETA_GROUP_SIZE;
+			if (conf[idx].mask & (UINT64_C(1) << shift))
+				table[i] = conf[idx].reta[shift];
+		}
 	}
-	for (i = 0; i < size; i++) {
-		idx = i / RTE_ETH_RETA_GROUP_SIZE;
-		shift = i % RTE_ETH_RETA_GROUP_SIZE;
-		if (conf[idx].mask & (UINT64_C(1) << shift))
-			table[i] = conf[idx].reta[shift];
-	}
-	ret = fo_set_all_locked(dev, &set, NULL);
-	if (ret == 0)
-		ret = fo_journal_set_reta(j, table, size);
+	ret = fo_journal_set_reta(j, table, size);
 	fo_journal_unlock(dev);
 	return ret;
 }
@@ -791,11 +810,6 @@ fo_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *conf)
 {
 	return fo_query(dev, fo_q_rss_conf, conf);
 }
-
-struct fo_reta {
-	struct rte_eth_rss_reta_entry64 *conf;
-	uint16_t size;
-};
 
 static int
 fo_q_reta(uint16_t port, void *arg)
