@@ -11,7 +11,7 @@
 #include "fo_devargs.h"
 
 static const char * const fo_keys = "standby, primary, mac, hotplug_poll, "
-	"warmup_ms, standby_rx, drain_ms, no_path, probe_any";
+	"warmup_ms, standby_rx, drain_ms, no_path, probe_any, negotiate_standby";
 
 static int
 fo_fail(char err[FO_ERR_LEN], const char *fmt, ...)
@@ -181,7 +181,7 @@ fo_key_is(const char *item, size_t klen, const char *key)
 
 static const char * const fo_policy_keys[] = {
 	"hotplug_poll", "warmup_ms", "drain_ms", "standby_rx", "no_path",
-	"probe_any",
+	"probe_any", "negotiate_standby",
 };
 
 static int
@@ -263,6 +263,14 @@ fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
 
 		ret = fo_word_parse("probe_any", val, vlen, w, &v, err);
 		out->probe_any = v == 1;
+		return ret;
+	}
+	if (fo_key_is(item, klen, "negotiate_standby")) {
+		static const char * const w[] = { "0", "1", NULL };
+		int v = 0;
+
+		ret = fo_word_parse("negotiate_standby", val, vlen, w, &v, err);
+		out->negotiate_standby = v == 1;
 		return ret;
 	}
 	return fo_fail(err, "unknown key \"%.*s\" (valid keys: %s)",

@@ -69,6 +69,12 @@ struct fo_devargs {
 	enum fo_no_path no_path;
 	/* Probe any PCI device that appears, to match it by MAC. */
 	bool probe_any;
+	/*
+	 * Make a virtio-net standby negotiate VIRTIO_NET_F_STANDBY, so that
+	 * the hypervisor plugs the primary and waits for its release at
+	 * migration (failover_virtio.c).
+	 */
+	bool negotiate_standby;
 };
 
 /* Defaults of the policy keys. */

@@ -478,6 +478,7 @@ fo_policy_defaults_at(int line, const char *str, const struct fo_devargs *da)
 	CHECK_AT(line, str, da->standby_rx == FO_STANDBY_RX_ALWAYS);
 	CHECK_AT(line, str, da->no_path == FO_NO_PATH_DROP);
 	CHECK_AT(line, str, !da->probe_any);
+	CHECK_AT(line, str, !da->negotiate_standby);
 }
 
 static void
@@ -675,6 +676,22 @@ test_devargs_policy_words(void)
 	REJECT2("standby=net_ring0,standby_rx=", "standby_rx", "empty");
 	REJECT2("standby=net_ring0,no_path=", "no_path", "empty");
 	REJECT2("standby=net_ring0,probe_any=", "probe_any", "empty");
+	if (ACCEPT("standby=0000:01:00.0,negotiate_standby=0", &da, err))
+		CHECK(!da.negotiate_standby);
+	if (ACCEPT("standby=0000:01:00.0,negotiate_standby=1", &da, err)) {
+		CHECK(da.negotiate_standby);
+		CHECK(!da.probe_any);
+		CHECK(da.hotplug_poll_ms == 0);
+	}
+	for (i = 0; i < DIM(bad_any); i++) {
+		snprintf(str, sizeof(str),
+			"standby=net_ring0,negotiate_standby=%s", bad_any[i]);
+		fo_reject_at(__LINE__, str, "negotiate_standby", "0, 1");
+	}
+	REJECT2("standby=net_ring0,negotiate_standby=", "negotiate_standby",
+		"empty");
+	REJECT1("standby=net_ring0,negotiate_standby=1,negotiate_standby=1",
+		"negotiate_standby given twice");
 	/* A good policy key does not save a missing standby. */
 	REJECT1("no_path=hold,probe_any=1,drain_ms=5", "standby");
 }
@@ -757,6 +774,7 @@ test_devargs_unknown_key_lists_all(void)
 	static const char * const keys[] = {
 		"standby", "primary", "mac", "hotplug_poll", "warmup_ms",
 		"standby_rx", "drain_ms", "no_path", "probe_any",
+		"negotiate_standby",
 	};
 	static const char * const strs[] = {
 		"standby=net_ring0,foo=1",

@@ -78,11 +78,19 @@ class Guest:
     primary_model)."""
 
     def __init__(self, rundir, kernel, initrd, mode, hotplug, ports,
-                 linux_failover=False):
+                 linux_failover=False, teaming=False, incoming=False,
+                 primary=True, name="qemu"):
+        """@teaming: QEMU's own failover (libvirt's <teaming>): the
+        standby failover=on, the primary paired with it and hidden until
+        the guest acks STANDBY. @incoming: a migration destination
+        (-incoming defer). @primary: the primary on the command line."""
         self.rundir = rundir
         self.mode = mode
-        self.qmp_path = str(rundir / "qmp.sock")
-        self.log = open(rundir / "console.log", "w")
+        self.teaming = teaming
+        self.name = name
+        self.qmp_path = str(rundir / ("%s-qmp.sock" % name))
+        self.log = open(rundir / ("%s-console.log" % name
+                                  if name != "qemu" else "console.log"), "w")
         vfio = mode == "vfio"
         cmdline = "console=ttyS0 panic=-1 quiet fo.mode=" + mode
         machine = "q35"
@@ -110,20 +118,26 @@ class Guest:
                    "romfile=" % (STANDBY_BUS, GUEST_MAC))
         if vfio:
             standby += ",iommu_platform=on,ats=on"
-        if linux_failover:
-            standby += ",failover=on"
+        if linux_failover or teaming:
+            standby += ",id=standby,failover=on"
         dev += ["-device", standby]
-        dev += ["-device", self.primary_args()]
+        if primary:
+            dev += ["-device", self.primary_args()]
+        if incoming:
+            dev += ["-incoming", "defer"]
         self.cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi",
                     "-cpu", "max", "-smp", "2", "-m", "1536",
                     "-machine", machine, "-nodefaults", "-display", "none",
                     "-no-reboot", "-serial", "stdio",
-                    "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
+                    "-qmp", "unix:%s,server=off" % self.qmp_path,
                     "-kernel", str(kernel), "-initrd", str(initrd),
                     "-append", cmdline] + dev
-        (rundir / "qemu.cmd").write_text(" ".join(self.cmd) + "\n")
+        (rundir / ("%s.cmd" % name)).write_text(" ".join(self.cmd) + "\n")
         self.console = Waitable()
         self.events = Waitable()
+        self._qmp_listen = socket.socket(socket.AF_UNIX)
+        self._qmp_listen.bind(self.qmp_path)
+        self._qmp_listen.listen(1)
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
@@ -132,10 +146,10 @@ class Guest:
         self._qmp_lock = threading.Lock()
         self._replies = Waitable()
 
-    @staticmethod
-    def primary_args():
-        return ("%s,netdev=net_primary,bus=%s,id=primary,mac=%s,romfile="
+    def primary_args(self):
+        args = ("%s,netdev=net_primary,bus=%s,id=primary,mac=%s,romfile="
                 % (primary_model(), PRIMARY_BUS, GUEST_MAC))
+        return args + (",failover_pair_id=standby" if self.teaming else "")
 
     def _read_console(self):
         buf = b""
@@ -177,9 +191,16 @@ class Guest:
         self.expect(r"FO-GUEST-READY", timeout)
         self._qmp_connect()
 
-    def _qmp_connect(self):
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(self.qmp_path)
+    def attach(self, timeout=30):
+        """QMP only: a destination waiting for its incoming migration."""
+        self._qmp_connect(timeout)
+
+    def _qmp_connect(self, timeout=30):
+        # QEMU connects to us as it starts: its greeting waits for us
+        self._qmp_listen.settimeout(timeout)
+        s, _ = self._qmp_listen.accept()
+        s.settimeout(None)
+        self._qmp_listen.close()
         self.qmp = s.makefile("rw")
         json.loads(self.qmp.readline())         # the greeting
         threading.Thread(target=self._read_qmp, daemon=True).start()

@@ -159,4 +159,14 @@ fo_set_tx_queue_count(struct rte_eth_dev *dev, int (*fn)(void *txq))
 }
 #endif
 
+/*
+ * negotiate_standby (failover_virtio.c) relies on how the virtio PMD
+ * initializes its device: only in its probe and its configure, with no
+ * buffer in any queue until its start, through the modern common
+ * configuration. Read in 22.11, 23.11, 24.11 and 25.11; a later release
+ * is refused until it is read too.
+ */
+#define FO_VIRTIO_PMD_RANGE "checked: 22.11 to 25.11"
+#define FO_VIRTIO_PMD_KNOWN (RTE_VERSION < RTE_VERSION_NUM(26, 0, 0, 0))
+
 #endif /* FAILOVER_COMPAT_H */

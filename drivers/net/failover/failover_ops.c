@@ -90,7 +90,6 @@ static int
 fo_dev_configure(struct rte_eth_dev *dev)
 {
 	struct fo_priv *priv = FO_PRIV(dev);
-	struct rte_eth_conf conf;
 	enum fo_role r;
 	int ret = 0;
 
@@ -110,9 +109,7 @@ fo_dev_configure(struct rte_eth_dev *dev)
 		 */
 		if (priv->configured && sub->state < FO_SUB_CONFIGURED)
 			continue;
-		fo_sub_conf(sub->port_id, &priv->conf, &conf);
-		ret = rte_eth_dev_configure(sub->port_id, priv->nb_rxq,
-				priv->nb_txq, &conf);
+		ret = fo_sub_configure_locked(priv, sub);
 		if (ret != 0) {
 			FO_LOG(ERR, priv, "configure refused by %s %s (%s)",
 				fo_role_name(r), sub->dev_name,

@@ -332,8 +332,7 @@ void fo_sub_uninit_locked(struct fo_priv *priv,
 		struct fo_release rel[FO_NB_ROLES]);
 /* How each journaled setting is applied to a sub-device port. */
 extern const struct fo_journal_ops fo_settings;
-void fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
-		struct rte_eth_conf *out);
+int fo_sub_configure_locked(struct fo_priv *priv, struct fo_sub *sub);
 void fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub);
 enum fo_role fo_sub_role_of_port(struct fo_priv *priv, uint16_t port_id);
 
@@ -369,6 +368,12 @@ void fo_service_schedule(struct fo_priv *priv);
 void fo_service_schedule_at(struct fo_priv *priv, uint64_t tsc);
 bool fo_wait_step_locked(struct fo_priv *priv, enum fo_wait_event ev);
 bool fo_is_pci(const char *name);
+
+/* failover_virtio.c */
+int fo_virtio_check(struct fo_priv *priv, uint16_t port,
+		const struct rte_eth_dev_info *info);
+int fo_virtio_negotiate_standby(struct fo_priv *priv,
+		const struct fo_sub *sub);
 
 /* failover_ops.c */
 int fo_dev_stop_locked(struct rte_eth_dev *dev);

@@ -269,6 +269,11 @@ fo_sub_adopt_locked(struct fo_priv *priv, enum fo_role role, uint16_t port_id)
 	ret = fo_sub_mac_check_locked(priv, role, port_id);
 	if (ret != 0)
 		return ret;
+	if (role == FO_STANDBY && priv->args.negotiate_standby) {
+		ret = fo_virtio_check(priv, port_id, &info);
+		if (ret != 0)
+			return ret;
+	}
 	/* Ownership first: from here the application cannot see the port. */
 	ret = owner.id == priv->owner.id ? 0 :
 		rte_eth_dev_owner_set(port_id, &priv->owner);
@@ -355,6 +360,16 @@ fo_sub_find_locked(struct fo_priv *priv, enum fo_role role,
 		if (role == FO_PRIMARY && priv->args.hotplug_poll_ms != 0) {
 			FO_LOG(INFO, priv, "primary %s absent: probed every "
 				"%u ms", name, priv->args.hotplug_poll_ms);
+			return 0;
+		}
+		/*
+		 * The hypervisor plugs it once the standby has negotiated
+		 * STANDBY (its configure, below): its ADD event brings it.
+		 */
+		if (role == FO_PRIMARY && priv->args.negotiate_standby &&
+				fo_is_pci(name)) {
+			FO_LOG(INFO, priv, "primary %s absent: adopted when "
+				"the hypervisor plugs it", name);
 			return 0;
 		}
 		FO_LOG(ERR, priv, "%s: no such device %s", fo_role_name(role),
@@ -546,7 +561,7 @@ fo_sub_stats_read_locked(struct fo_priv *priv, struct fo_sub *sub)
 }
 
 /* The failover port's configuration, as a sub-device can take it. */
-void
+static void
 fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 		struct rte_eth_conf *out)
 {
@@ -557,6 +572,25 @@ fo_sub_conf(uint16_t port_id, const struct rte_eth_conf *in,
 	out->intr_conf.lsc = (flags & RTE_ETH_DEV_INTR_LSC) != 0;
 	out->intr_conf.rmv = (flags & RTE_ETH_DEV_INTR_RMV) != 0;
 	out->intr_conf.rxq = 0;
+}
+
+/*
+ * Configure a sub-device as the failover port is. A virtio standby may
+ * have initialized its device again in there, without STANDBY: given
+ * back before its queues are set up (negotiate_standby).
+ */
+int
+fo_sub_configure_locked(struct fo_priv *priv, struct fo_sub *sub)
+{
+	struct rte_eth_conf conf;
+	int ret;
+
+	fo_sub_conf(sub->port_id, &priv->conf, &conf);
+	ret = rte_eth_dev_configure(sub->port_id, priv->nb_rxq, priv->nb_txq,
+			&conf);
+	if (ret == 0)
+		ret = fo_virtio_negotiate_standby(priv, sub);
+	return ret;
 }
 
 /*
@@ -773,16 +807,13 @@ int
 fo_sub_bring_up_locked(struct fo_priv *priv, struct fo_sub *sub)
 {
 	uint16_t port = sub->port_id;
-	struct rte_eth_conf conf;
 	const char *step = "configure";
 	int ret = 0;
 
 	if (!priv->configured)
 		return 0;
 	if (sub->state < FO_SUB_CONFIGURED) {
-		fo_sub_conf(port, &priv->conf, &conf);
-		ret = rte_eth_dev_configure(port, priv->nb_rxq, priv->nb_txq,
-				&conf);
+		ret = fo_sub_configure_locked(priv, sub);
 		if (ret == 0)
 			ret = fo_sub_queues_setup(priv, port, &step);
 		if (ret == 0)
