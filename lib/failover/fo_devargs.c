@@ -184,6 +184,20 @@ static const char * const fo_policy_keys[] = {
 	"probe_any", "negotiate_standby",
 };
 
+/* A 0|1 key. */
+static int
+fo_bool_parse(const char *key, const char *val, size_t vlen, bool *out,
+		char err[FO_ERR_LEN])
+{
+	static const char * const w[] = { "0", "1", NULL };
+	int v = 0;
+	int ret;
+
+	ret = fo_word_parse(key, val, vlen, w, &v, err);
+	*out = v == 1;
+	return ret;
+}
+
 static int
 fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
 		unsigned int *seen, char err[FO_ERR_LEN])
@@ -257,22 +271,12 @@ fo_item_parse(const char *item, size_t len, struct fo_devargs *out,
 		out->no_path = (enum fo_no_path)v;
 		return ret;
 	}
-	if (fo_key_is(item, klen, "probe_any")) {
-		static const char * const w[] = { "0", "1", NULL };
-		int v = 0;
-
-		ret = fo_word_parse("probe_any", val, vlen, w, &v, err);
-		out->probe_any = v == 1;
-		return ret;
-	}
-	if (fo_key_is(item, klen, "negotiate_standby")) {
-		static const char * const w[] = { "0", "1", NULL };
-		int v = 0;
-
-		ret = fo_word_parse("negotiate_standby", val, vlen, w, &v, err);
-		out->negotiate_standby = v == 1;
-		return ret;
-	}
+	if (fo_key_is(item, klen, "probe_any"))
+		return fo_bool_parse("probe_any", val, vlen, &out->probe_any,
+			err);
+	if (fo_key_is(item, klen, "negotiate_standby"))
+		return fo_bool_parse("negotiate_standby", val, vlen,
+			&out->negotiate_standby, err);
 	return fo_fail(err, "unknown key \"%.*s\" (valid keys: %s)",
 		(int)klen, item, fo_keys);
 }

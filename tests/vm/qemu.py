@@ -87,7 +87,6 @@ class Guest:
         self.rundir = rundir
         self.mode = mode
         self.teaming = teaming
-        self.name = name
         self.qmp_path = str(rundir / ("%s-qmp.sock" % name))
         self.log = open(rundir / ("%s-console.log" % name
                                   if name != "qemu" else "console.log"), "w")
@@ -247,6 +246,7 @@ class Guest:
                      **dict(kv.split("=", 1) for kv in kvs))
 
     def close(self):
+        self._qmp_listen.close()        # QEMU may not have come that far
         if self.proc.poll() is None:
             try:
                 self.send("poweroff -f")

@@ -169,7 +169,7 @@ fo_virtio_common_cfg(struct rte_pci_device *pdev)
 
 	if (rte_pci_read_config(pdev, &status, sizeof(status),
 			FO_PCI_STATUS) != sizeof(status) ||
-			!(status & FO_PCI_STATUS_CAP_LIST))
+			!(rte_le_to_cpu_16(status) & FO_PCI_STATUS_CAP_LIST))
 		return NULL;
 	if (rte_pci_read_config(pdev, &pos, 1, FO_PCI_CAP_PTR) != 1)
 		return NULL;
