@@ -131,11 +131,15 @@ def run(cmd, timeout=120, **kw):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The hotplug scenarios' figures, as one table after the run."""
-    mod = sys.modules.get("test_vm_hotplug")
-    if mod is None or not mod.FIGURES:
-        return
-    terminalreporter.write_line("")
-    terminalreporter.write_line("hotplug scenarios (times in TCG time):")
-    for line in mod.scenario.table(mod.FIGURES).splitlines():
-        terminalreporter.write_line(line)
+    """The QEMU scenarios' figures, one table per module, after the run."""
+    for name, title in (("test_vm_hotplug", "hotplug scenarios"),
+                        ("test_vm_migration", "live migrations")):
+        mod = sys.modules.get(name)
+        if mod is None or not mod.FIGURES:
+            continue
+        terminalreporter.write_line("")
+        terminalreporter.write_line("%s (times in TCG time):" % title)
+        table = mod.scenario.table(mod.FIGURES,
+                                   getattr(mod, "COLUMNS", None))
+        for line in table.splitlines():
+            terminalreporter.write_line(line)

@@ -110,3 +110,22 @@ def test_journal_on_replugged_primary(rundir):
                 "vlan_%d" % scenario.VLAN_OUT: False, "unknown_mac": False}
     assert res["before"] == expected, res
     assert res["after"] == expected, res
+
+
+def test_negotiate_standby_kept(rundir):
+    """negotiate_standby=1 with QEMU's failover=on (teaming), the standby
+    alone on a tap with offloads, two queue pairs and RSS: testpmd stops,
+    starts and re-configures the failover port. VIRTIO_NET_F_STANDBY stays
+    in the features QEMU holds after every step; the failover port runs
+    the handshake again exactly where the virtio PMD initialized the
+    device again (a configure that requests other features) and nowhere
+    else; the standby answers after each step. Then the paired primary is
+    plugged and adopted (the scenario waits for it)."""
+    steps = scenario.run_standby_kept(rundir, log=lambda s: None)
+    reinit = {"rx tcp_cksum on", "tx tcp_cksum on", "2 queues",
+              "1 queue, no offload"}
+    assert [s["step"] for s in steps] == \
+        [name for name, _ in scenario.STANDBY_STEPS]
+    for s in steps:
+        assert s["standby"], steps
+        assert s["handshakes"] == (1 if s["step"] in reinit else 0), steps

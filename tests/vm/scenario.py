@@ -9,11 +9,15 @@ for what proves it: a QMP event, a console line, replies on a cable.
 
     python3 tests/vm/scenario.py [--mode vfio|uio|linux]
         [--hotplug acpi|native] [--rundir DIR]   (default: the matrix)
+    python3 tests/vm/scenario.py --migrate nova|teaming [--mode vfio|linux]
 """
 import argparse
 import contextlib
+import os
 import pathlib
+import re
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,9 +69,11 @@ def adoption(vm, start, timeout):
     return t_adopted, t_tx
 
 
-def start_dpdk(vm, vdev):
+def start_dpdk(vm, vdev, port=FAILOVER_PORT):
     """Start the forwarder; the time from the primary's adoption to TX on
-    it, in ms: the device's own start and link-up, nothing of a re-plug."""
+    it, in ms: the device's own start and link-up, nothing of a re-plug.
+    @port: the failover port's number (one less where the primary is not
+    plugged yet)."""
     m = vm.mark()
     vm.send("dpdk-failover-fwd -l 0-1 -n 1 -m 256 "
             "--log-level=pmd.net.failover*:info --vdev '%s' -- "
@@ -75,7 +81,7 @@ def start_dpdk(vm, vdev):
     # fail as soon as the application runs without the port or exits
     vm.expect(r"forwarding on \d+ ports|exiting with code", APP_S, m)
     try:
-        vm.expect(r"port %d is a failover port" % FAILOVER_PORT, 0, m)
+        vm.expect(r"port %d is a failover port" % port, 0, m)
     except qemu.Timeout:
         raise RuntimeError("dpdk-failover-fwd has no failover port "
                            "(console.log)") from None
@@ -101,13 +107,35 @@ def start_linux(vm):
 
 
 @contextlib.contextmanager
-def booted(rundir, mode, hotplug, rate=1000):
-    """A booted guest and the switch on its two cables, gone after."""
+def tap_cable():
+    """A multi-queue tap interface for QEMU's standby, up, with nothing of
+    the host's own on it (no IPv6 address, hence no solicitations); its
+    name. Gone after."""
+    name = "fo-sb%d" % os.getpid()
+    subprocess.run(["ip", "tuntap", "add", "dev", name, "mode", "tap",
+                    "multi_queue"], check=True)
+    try:
+        pathlib.Path("/proc/sys/net/ipv6/conf/%s/disable_ipv6" %
+                     name).write_text("1")
+        subprocess.run(["ip", "link", "set", name, "up"], check=True)
+        yield name
+    finally:
+        subprocess.run(["ip", "link", "del", name], check=True)
+
+
+@contextlib.contextmanager
+def booted(rundir, mode, hotplug, rate=1000, teaming=False, primary=True,
+           standby_tap=None):
+    """A booted guest and the switch on its two cables, gone after.
+    @teaming, @primary, @standby_tap: see qemu.Guest."""
     kernel, initrd = guest_build.build()
     p = free_udp_ports(4)
     cables = [(p[0], p[1]), (p[2], p[3])]     # (QEMU's, host's) per cable
     vm = qemu.Guest(rundir, kernel, initrd, mode, hotplug, cables,
-                    linux_failover=mode == "linux")
+                    linux_failover=mode == "linux", teaming=teaming,
+                    primary=primary, standby_tap=standby_tap)
+    if standby_tap:
+        cables[0] = standby_tap
     sw = None
     try:
         vm.boot(BOOT_S)
@@ -304,6 +332,250 @@ def run_journal(rundir, log=print):
         return res
 
 
+# What the virtio PMD does after its probe, as testpmd commands on the
+# failover port (port 1: the standby is port 0, the primary not plugged).
+# The virtio PMD initializes the device again in a configure that requests
+# other features: an Rx or Tx checksum offload (GUEST_CSUM, CSUM), RSS
+# with more than one queue (RSS); not for a stop/start or an MTU change,
+# which the steps do too. The last step is the configuration the primary
+# can take (one queue, no offload).
+TEAMING_PORT = 1
+STANDBY_STEPS = [
+    ("stop/start", ["port stop 1", "port start 1"]),
+    ("rx tcp_cksum on", ["port stop 1",
+                         "port config 1 rx_offload tcp_cksum on",
+                         "port start 1"]),
+    ("tx tcp_cksum on", ["port stop 1",
+                         "port config 1 tx_offload tcp_cksum on",
+                         "port start 1"]),
+    ("2 queues", ["port stop 1", "port config all rxq 2",
+                  "port config all txq 2", "port start 1"]),
+    ("mtu 1400", ["port stop 1", "port config mtu 1 1400", "port start 1"]),
+    ("stop/start", ["port stop 1", "port start 1"]),
+    ("1 queue, no offload", ["port stop 1", "port config all rxq 1",
+                             "port config all txq 1",
+                             "port config 1 rx_offload tcp_cksum off",
+                             "port config 1 tx_offload tcp_cksum off",
+                             "port config mtu 1 1500", "port start 1"]),
+]
+NEGOTIATED = r"standby %s negotiated" % qemu.STANDBY_PCI
+# testpmd's complaints (not the port's name, net_failover0). The virtio
+# PMD's start under vfio has EAL say "Error disabling MSI-X interrupts" for
+# an interrupt it had not enabled, with or without the failover port.
+TESTPMD_ERROR = re.compile(r"\b([Ff]ail(ed)?|[Ii]nvalid|[Ee]rror|"
+                           r"[Bb]ad arguments)\b(?! disabling MSI-X)")
+
+
+def _testpmd_ok(vm, cmd):
+    """Run a testpmd command that must not complain."""
+    out = testpmd(vm, cmd)
+    bad = [line for line in out if TESTPMD_ERROR.search(line)]
+    assert not bad, (cmd, bad)
+
+
+def run_standby_kept(rundir, rate=500, log=print):
+    """negotiate_standby=1 in a teaming guest (vfio) under testpmd, the
+    standby alone at first (no primary on QEMU's command line): the host's
+    traffic is answered through the standby while testpmd stops, starts
+    and re-configures the failover port. After each step: the guest
+    features QEMU holds, whether the failover port ran the handshake again,
+    and a second of replies on the standby's cable (its rings, programmed
+    again by the handshake, carry both ways). Then a primary paired with
+    the standby is plugged and adopted. Returns one row per step."""
+    steps = []
+    with tap_cable() as tap, \
+            booted(rundir, "vfio", "acpi", rate, teaming=True,
+                   primary=False, standby_tap=tap) as (vm, sw):
+        ev = vm.event_mark()
+        m = vm.mark()
+        vm.send("dpdk-testpmd -l 0-1 -n 1 -m 256 "
+                "-d /lib/x86_64-linux-gnu/librte_net_failover.so "
+                "--log-level=pmd.net.failover*:info --vdev '%s' -- -i "
+                "--forward-mode=macswap --port-topology=loop" %
+                (FAILOVER_VDEV + ",negotiate_standby=1"))
+        vm.expect(r"testpmd> $", APP_S, m)
+        vm.event("FAILOVER_NEGOTIATED", APP_S, ev,
+                 **{"device-id": "standby"})
+        _testpmd_ok(vm, "start")
+        sw.start()
+        sw.wait_replies(traffic.STANDBY, time.monotonic(), rate, APP_S)
+        log("standby: traffic on the standby")
+        for name, cmds in STANDBY_STEPS:
+            m = vm.mark()
+            _testpmd_ok(vm, "stop")
+            for cmd in cmds:
+                _testpmd_ok(vm, cmd)
+            _testpmd_ok(vm, "start")
+            t = time.monotonic()
+            with vm.console.cond:
+                lines = [line for _, line in vm.console.items[m:]]
+            row = {"step": name,
+                   "standby": any("VIRTIO_NET_F_STANDBY" in f
+                                  for f in vm.standby_features()),
+                   "handshakes": sum(bool(re.search(NEGOTIATED, line))
+                                     for line in lines)}
+            # the first reply from the standby after the step, then a
+            # second's worth
+            t_first = sw.wait_replies(traffic.STANDBY, t, 1, APP_S)
+            row["first_reply_ms"] = (t_first - t) * 1000
+            sw.wait_replies(traffic.STANDBY, t, rate, APP_S)
+            steps.append(row)
+            log("standby: %s" % row)
+
+        # the primary, paired with the standby, is plugged at once now
+        m = vm.mark()
+        t_add = time.monotonic()
+        vm.device_add()
+        adoption(vm, m, APP_S)
+        sw.wait_replies(traffic.PRIMARY, t_add, rate, APP_S)
+        m = vm.mark()
+        vm.send("quit")
+        vm.expect(r"Bye", APP_S, m)
+        assert not _bugs(vm), _bugs(vm)
+    return steps
+
+
+# A migration: the RAM copy and the stop-and-copy, under TCG.
+MIGRATE_S = 300
+FLOWS = ("nova", "teaming")
+
+
+@contextlib.contextmanager
+def migration_pair(rundir, mode, flow, rate=1000):
+    """A booted source guest, a destination QEMU waiting for it (the same
+    command line, -incoming defer) and the switch on all four cables."""
+    kernel, initrd = guest_build.build()
+    p = free_udp_ports(8)
+    cables = [(p[i], p[i + 1]) for i in range(0, 8, 2)]
+    teaming = flow == "teaming"
+    opts = dict(linux_failover=mode == "linux", teaming=teaming)
+    src = qemu.Guest(rundir, kernel, initrd, mode, "acpi", cables[:2],
+                     name="src", **opts)
+    dst = sw = None
+    try:
+        src.boot(BOOT_S)
+        # Nova unplugs the VF before it migrates, and plugs one on the
+        # destination after: the destination starts without it. With
+        # teaming, QEMU plugs the destination's (hidden) primary itself.
+        dst = qemu.Guest(rundir, kernel, initrd, mode, "acpi", cables[2:],
+                         incoming=True, primary=teaming, name="dst", **opts)
+        dst.attach()
+        sw = traffic.Switch(qemu.GUEST_MAC, cables, rate=rate)
+        yield src, dst, sw
+    finally:
+        if sw is not None:
+            sw.close()
+            sw.save(rundir / "traffic.csv")
+        for vm in (dst, src):
+            if vm is not None:
+                vm.close()
+
+
+def _bugs(*vms):
+    """The PMD's 'no such transition' lines on the guests' consoles."""
+    bugs = []
+    for vm in vms:
+        with vm.console.cond:
+            bugs += [line for _, line in vm.console.items
+                     if "no such transition" in line]
+    return bugs
+
+
+def run_migration(flow, mode, rundir, rate=1000, log=print):
+    """Live-migrate the guest between two QEMUs under traffic, in Nova's
+    flow (device_del the primary, migrate, device_add one on the
+    destination) or QEMU's own (teaming: migrate alone; QEMU unplugs the
+    primary, waits for the guest to let it go, plugs it on the
+    destination). Returns the figures; raises if a step fails."""
+    linux = mode == "linux"
+    teaming = flow == "teaming"
+    fig = {"flow": flow, "mode": mode}
+    # the primary is hidden until the guest acks STANDBY with teaming
+    vdev = FAILOVER_VDEV + (",negotiate_standby=1" if teaming else "")
+    with migration_pair(rundir, mode, flow, rate) as (src, dst, sw):
+        ev_boot = src.event_mark()
+        if linux:
+            fig["linux_master"] = start_linux(src)
+        else:
+            # with teaming, QEMU plugs the primary once the port acked
+            # STANDBY: EAL probed the standby alone
+            fig["first_link_ms"] = start_dpdk(
+                src, vdev, FAILOVER_PORT - 1 if teaming else FAILOVER_PORT)
+        if teaming:
+            # QEMU plugs the primary because the guest acked STANDBY
+            # (Linux's virtio_net at boot, before QMP is connected, so no
+            # FAILOVER_NEGOTIATED event to wait for; the failover port at
+            # its start, after QMP is)
+            if not linux:
+                src.event("FAILOVER_NEGOTIATED", 1, ev_boot,
+                          **{"device-id": "standby"})
+            feats = src.standby_features()
+            assert any("VIRTIO_NET_F_STANDBY" in f for f in feats), feats
+        sw.start()
+        t_up = time.monotonic()
+        t_steady = sw.wait_replies(traffic.PRIMARY, t_up, rate, APP_S)
+        log("%s/%s: traffic up on the primary" % (flow, mode))
+        t_calm = t_steady
+        if not teaming:
+            ev = src.event_mark()
+            t_del = time.monotonic()
+            src.device_del()
+            _, t_deleted, _ = src.event("DEVICE_DELETED", RELEASE_S, ev,
+                                        device="primary")
+            fig["del_to_deleted_ms"] = (t_deleted - t_del) * 1000
+            sw.wait_replies(traffic.STANDBY, t_deleted, rate, APP_S)
+            t_calm = t_deleted
+        m = dst.mark()
+        t, info = qemu.migrate(src, dst, "unix:%s" % (rundir / "mig.sock"),
+                               MIGRATE_S)
+        log("%s/%s: migrated, downtime %s ms" % (flow, mode,
+                                                 info.get("downtime")))
+        if teaming:
+            # none when QEMU did not wait for the guest (no STANDBY)
+            fig["wait_unplug_ms"] = (t["active"] - t["wait-unplug"]) * 1000 \
+                if "wait-unplug" in t else 0
+        fig["downtime_ms"] = info.get("downtime", -1)
+        fig["total_ms"] = info.get("total-time", -1)
+        fig["stop_to_resume_ms"] = (t["resume"] - t["stop"]) * 1000
+        if not teaming:
+            dst.device_add()
+        t_back = sw.wait_replies(traffic.DST_PRIMARY, t["resume"], 1, APP_S)
+        fig["resume_to_primary_ms"] = (t_back - t["resume"]) * 1000
+        if not linux:
+            # the PMD took the destination's primary and TX is on it
+            adoption(dst, m, 5)
+        sw.wait_replies(traffic.DST_PRIMARY, t_back, rate, APP_S)
+        log("%s/%s: on the destination's primary" % (flow, mode))
+        t_end = time.monotonic()
+        sw.stop_sending()
+        # requests sent this long before the source stopped may have found
+        # the guest already unable to answer: the longest round trip the
+        # source's guest made before it (the destination answers what was
+        # flooded to it before, once it runs: not a round trip)
+        rtt = sw.rtt_max(t_calm, t["stop"],
+                         (traffic.STANDBY, traffic.PRIMARY))
+        fig["rtt_max_ms"] = rtt * 1000
+        fig.update(sw.report(t_steady, t_end - 0.5,
+                             (t["stop"] - rtt, t["resume"])))
+        fig["gap_at_ms"] = (fig.pop("gap_at") - t["stop"]) * 1000
+        fig["window_s"] = t_end - 0.5 - t_steady
+        if not linux:
+            fig["app_exit"] = stop_dpdk(dst)
+            bugs = _bugs(src, dst)
+            assert not bugs, bugs
+        return fig
+
+
+MIGRATION_COLUMNS = [
+    ("flow", "%s"), ("mode", "%s"), ("max_gap_ms", "%.1f"),
+    ("gap_unexplained_ms", "%.1f"), ("gap_at_ms", "%.0f"), ("lost", "%d"),
+    ("lost_to_primary", "%d"), ("lost_blind", "%d"),
+    ("lost_unexplained", "%d"), ("duplicates", "%d"),
+    ("wait_unplug_ms", "%.0f"), ("downtime_ms", "%d"),
+    ("stop_to_resume_ms", "%.0f"), ("resume_to_primary_ms", "%.0f"),
+    ("total_ms", "%d"), ("rtt_max_ms", "%.1f"), ("sent", "%d")]
+
+
 COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("hotplug_poll", "%d"),
            ("max_gap_ms", "%.1f"), ("gap_unexplained_ms", "%.1f"),
            ("gap_at_ms", "%.0f"), ("add_at_ms", "%.0f"),
@@ -318,9 +590,10 @@ COLUMNS = [("mode", "%s"), ("hotplug", "%s"), ("hotplug_poll", "%d"),
            ("sent", "%d")]
 
 
-def table(figs):
-    head = [c for c, _ in COLUMNS]
-    rows = [[f % fig[c] if c in fig else "-" for c, f in COLUMNS]
+def table(figs, columns=None):
+    columns = columns or COLUMNS
+    head = [c for c, _ in columns]
+    rows = [[f % fig[c] if c in fig else "-" for c, f in columns]
             for fig in figs]
     w = [max(len(x) for x in col) for col in zip(head, *rows)]
     out = ["  ".join(h.ljust(n) for h, n in zip(head, w))]
@@ -334,7 +607,28 @@ def main():
     ap.add_argument("--hotplug", choices=["acpi", "native"], default="acpi")
     ap.add_argument("--rundir")
     ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--standby", action="store_true",
+                    help="negotiate_standby under testpmd's re-configures")
+    ap.add_argument("--migrate", choices=FLOWS,
+                    help="live-migrate between two QEMUs in this flow "
+                    "(--mode vfio or linux) instead of the hotplug")
     a = ap.parse_args()
+    if a.standby:
+        d = pathlib.Path(a.rundir or tempfile.mkdtemp(prefix="fo-sb-",
+                                                      dir="/var/tmp"))
+        d.mkdir(parents=True, exist_ok=True)
+        for row in run_standby_kept(d):
+            print(row)
+        print("run folder", d)
+        return
+    if a.migrate:
+        d = pathlib.Path(a.rundir or tempfile.mkdtemp(prefix="fo-mig-",
+                                                      dir="/var/tmp"))
+        d.mkdir(parents=True, exist_ok=True)
+        fig = run_migration(a.migrate, a.mode or "vfio", d, rate=a.rate)
+        print(table([fig], MIGRATION_COLUMNS))
+        print("run folder", d)
+        return
     todo = [(a.mode, a.hotplug)] if a.mode else MATRIX
     base = pathlib.Path(a.rundir or tempfile.mkdtemp(prefix="fo-vm-",
                                                      dir="/var/tmp"))

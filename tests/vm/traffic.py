@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The host side of the guest's two cables: a generator, a counter, and the
+"""The host side of the guest's cables: a generator, a counter, and the
 learning switch between them.
 
-Each cable is one QEMU `-netdev socket` UDP pair on 127.0.0.1. The host
-sends numbered ICMP echo requests to the guest's MAC at a fixed rate, on
-the cable where a frame from that MAC was last seen, as a learning switch
-forwards; where it has not been seen, or has been silent for `age_ms`, it
-floods both cables, as a switch does once the port the MAC was behind went
-dark. Whatever comes back from the guest's MAC with our number in it counts
+Each cable is one QEMU `-netdev socket` UDP pair on 127.0.0.1, or a tap
+interface that QEMU's `-netdev tap` holds and the host reads and writes
+with a packet socket (the one backend with which QEMU offers virtio-net's
+offloads); cables come in (standby, primary) pairs, one pair per QEMU (two
+during a migration).
+The host sends numbered ICMP echo requests to the guest's MAC at a fixed
+rate, on the cable where a frame from that MAC was last seen, as a learning
+switch forwards; where it has not been seen, or has been silent for
+`age_ms`, it floods every cable, as a switch does once the port the MAC was
+behind went dark. Whatever comes back from the guest's MAC with our number in it counts
 as the reply to that number: the DPDK guest swaps the MACs of the request,
 the Linux guest answers the ping.
 """
@@ -20,8 +24,15 @@ HOST_MAC = bytes.fromhex("020000000001")
 HOST_IP = bytes([10, 0, 0, 1])
 GUEST_IP = bytes([10, 0, 0, 2])
 MAGIC = 0xF0F0CAFE
+# The cables' indices: a pair per QEMU, the standby's first; the first
+# QEMU's are STANDBY and PRIMARY, a migration destination's the next two.
 STANDBY, PRIMARY = 0, 1
-CABLE_NAMES = ("standby", "primary")
+DST_STANDBY, DST_PRIMARY = 2, 3
+CABLE_NAMES = ("standby", "primary", "dst-standby", "dst-primary")
+
+
+def is_primary(cable):
+    return cable % 2 == PRIMARY
 
 
 def _csum(data):
@@ -32,6 +43,10 @@ def _csum(data):
         s = (s & 0xffff) + (s >> 16)
     return ~s & 0xffff
 
+
+# <linux/if_ether.h>, <linux/if_packet.h>
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
 
 # Numbers of the probes (Switch.probe), apart from the generator's.
 PROBE_BASE = 1 << 40
@@ -60,7 +75,7 @@ def parse_reply(frame):
 
 
 class Switch:
-    """Generator, counter and learning switch for the guest's two cables."""
+    """Generator, counter and learning switch for the guest's cables."""
 
     def __init__(self, guest_mac, cables, rate=1000, age_ms=20):
         self.mac = bytes.fromhex(guest_mac.replace(":", ""))
@@ -68,13 +83,20 @@ class Switch:
         self.age = age_ms / 1000.0
         self.socks = []
         self.peers = []
-        for qemu_port, host_port in cables:
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for cable in cables:
+            if isinstance(cable, str):      # a tap interface's name
+                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                  socket.htons(ETH_P_ALL))
+                s.bind((cable, 0))
+                self.peers.append(None)
+            else:
+                qemu_port, host_port = cable
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind(("127.0.0.1", host_port))
+                self.peers.append(("127.0.0.1", qemu_port))
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-            s.bind(("127.0.0.1", host_port))
             s.settimeout(0.1)
             self.socks.append(s)
-            self.peers.append(("127.0.0.1", qemu_port))
         self.lock = threading.Lock()
         # notified on every answer: waiters need no polling
         self.answer = threading.Condition(self.lock)
@@ -88,7 +110,8 @@ class Switch:
         self.tx_on = True
         self.sending = threading.Event()
         self.threads = [threading.Thread(target=self._rx, args=(c,),
-                                         daemon=True) for c in (0, 1)]
+                                         daemon=True)
+                        for c in range(len(cables))]
         self.threads.append(threading.Thread(target=self._tx, daemon=True))
         for t in self.threads:
             t.start()
@@ -97,8 +120,11 @@ class Switch:
         s = self.socks[cable]
         while self.running:
             try:
-                frame = s.recv(65536)
+                frame, addr = s.recvfrom(65536)
             except socket.timeout:
+                continue
+            # a packet socket sees what we send on the tap too
+            if self.peers[cable] is None and addr[2] == PACKET_OUTGOING:
                 continue
             now = time.monotonic()
             seq = parse_reply(frame)
@@ -129,14 +155,20 @@ class Switch:
             nxt += 1.0 / self.rate
             with self.lock:
                 if self.where is None or now - self.seen_at > self.age:
-                    out = (STANDBY, PRIMARY)
+                    out = tuple(range(len(self.socks)))
                 else:
                     out = (self.where,)
                 self.sent.append((now, seq, out))
             frame = echo_request(self.mac, seq)
             for c in out:
-                self.socks[c].sendto(frame, self.peers[c])
+                self._send(c, frame)
             seq += 1
+
+    def _send(self, cable, frame):
+        if self.peers[cable] is None:
+            self.socks[cable].send(frame)
+        else:
+            self.socks[cable].sendto(frame, self.peers[cable])
 
     def probe(self, cable, dst_mac, vlan=None):
         """Send one numbered request to @dst_mac on @cable; its number."""
@@ -145,7 +177,7 @@ class Switch:
             self.probe_seq += 1
         frame = echo_request(bytes.fromhex(dst_mac.replace(":", "")), seq,
                              vlan)
-        self.socks[cable].sendto(frame, self.peers[cable])
+        self._send(cable, frame)
         return seq
 
     def wait_probe(self, seq, timeout):
@@ -207,12 +239,24 @@ class Switch:
             for t, seq, c in self.replies:
                 f.write("reply,%.6f,%d,%s\n" % (t, seq, CABLE_NAMES[c]))
 
+    def rtt_max(self, start, end, cables):
+        """The longest time a request sent in [start, end) took to be
+        answered on one of @cables: how long before a stop the guest may
+        already have been unable to answer what it was sent."""
+        with self.lock:
+            sent = {s: t for t, s, _ in self.sent if start <= t < end}
+            rtts = [t - sent[s] for t, s, c in self.replies
+                    if s in sent and c in cables]
+        return max(rtts, default=0.0)
+
     def report(self, start, end, blind=(0.0, 0.0)):
         """Gap, loss and duplicates of the numbers sent in [start, end).
 
-        @blind is when the guest could not know yet that the primary was
-        gone (from the unplug to TX leaving it): with uio the device
-        vanishes first, and answers sent into it meanwhile are lost."""
+        @blind is when the guest could not answer what it was sent, through
+        no fault of the failover port: with uio, from the unplug to TX
+        leaving the vanished device the guest did not know gone yet; in a
+        migration, the stop-and-copy (the source stopped, the destination
+        not yet running)."""
         with self.lock:
             sent = [(t, s, c) for t, s, c in self.sent if start <= t < end]
             replies = list(self.replies)
@@ -227,12 +271,17 @@ class Switch:
             else:
                 answered[seq] = (t, c)
         lost = [(t, s, c) for t, s, c in sent if s not in answered]
+        # frames sent only into primaries' cables: they went into the
+        # device being removed (or into a cable with none behind it)
+        to_primary = {s for t, s, c in lost
+                      if all(is_primary(x) for x in c)}
+        in_blind = [s for t, s, c in lost
+                    if s not in to_primary and blind[0] <= t < blind[1]]
         times = sorted(t for t, s, c in replies
                        if start <= t < end + 1.0)
         gaps = [(b - a, a) for a, b in zip(times, times[1:])]
         gap, gap_at = max(gaps) if gaps else (0.0, start)
-        # the silence no rule explains: each gap less its part in @blind,
-        # where the guest answered into a device it could not know gone
+        # the silence no rule explains: each gap less its part in @blind
         unexplained = max((b - a - max(0.0, min(b, blind[1]) -
                                         max(a, blind[0]))
                            for a, b in zip(times, times[1:])), default=0.0)
@@ -240,21 +289,19 @@ class Switch:
             "sent": len(sent),
             "answered": len(sent) - len(lost),
             "lost": len(lost),
-            # frames sent only to the primary's cable: they went into the
-            # device being removed (or into a cable with none behind it)
-            "lost_to_primary": sum(1 for _, _, c in lost
-                                   if c == (PRIMARY,)),
-            # what no rule explains: not sent into the primary's cable,
-            # not answered into a vanished device before the guest knew
-            "lost_unexplained": sum(1 for t, _, c in lost
-                                    if c != (PRIMARY,) and
-                                    not blind[0] <= t < blind[1]),
+            "lost_to_primary": len(to_primary),
+            "lost_blind": len(in_blind),
+            # what no rule explains: neither of the above
+            "lost_unexplained": len(lost) - len(to_primary) - len(in_blind),
             "duplicates": dups,
             "max_gap_ms": gap * 1000.0,
             "gap_unexplained_ms": unexplained * 1000.0,
             "gap_at": gap_at,
             "on_standby": sum(1 for t, s, c in replies
-                              if c == STANDBY and start <= t < end),
+                              if not is_primary(c) and start <= t < end),
             "on_primary": sum(1 for t, s, c in replies
-                              if c == PRIMARY and start <= t < end),
+                              if is_primary(c) and start <= t < end),
+            # a migration destination's primary (none with two cables)
+            "on_dst_primary": sum(1 for t, s, c in replies
+                                  if c == DST_PRIMARY and start <= t < end),
         }
