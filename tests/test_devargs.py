@@ -155,6 +155,19 @@ BAD = [
     ("primary-probe-fails", "standby=(net_null5),primary=(net_null6,bogus=1)",
      r'^net_failover0: primary: cannot probe "net_null6,bogus=1"',
      ("net_null5", "net_null6"), ("net_null0",)),
+    ("negotiate-standby-bad-value", "standby=net_null0,negotiate_standby=on",
+     r'^net_failover0: invalid arguments: negotiate_standby: "on" is not '
+     r'one of 0, 1$', (), ("net_null0",)),
+    # VIRTIO_NET_F_STANDBY is a virtio-net PCI device's feature only
+    ("negotiate-standby-not-virtio",
+     "standby=(net_null5),negotiate_standby=1",
+     r"^net_failover0: negotiate_standby: standby net_null5 is not a "
+     r"virtio-net PCI device \(driver net_null\)$", ("net_null5",),
+     ("net_null0",)),
+    ("negotiate-standby-declared-not-virtio",
+     "standby=net_null0,negotiate_standby=1",
+     r"^net_failover0: negotiate_standby: standby net_null0 is not a "
+     r"virtio-net PCI device \(driver net_null\)$", (), ("net_null0",)),
 ]
 
 

@@ -115,12 +115,12 @@ class Guest:
                 "addr=0x11" % PRIMARY_BUS]
         # each NIC on its own UDP cable on loopback; the host end is ours
         self.cables = ports
-        for name, (qemu_port, host_port) in zip(("standby", "primary"),
-                                                ports):
-            if name == "standby" and standby_tap:
+        for nic, (qemu_port, host_port) in zip(("standby", "primary"),
+                                               ports):
+            if nic == "standby" and standby_tap:
                 continue
             dev += ["-netdev", "socket,id=net_%s,udp=127.0.0.1:%d,"
-                    "localaddr=127.0.0.1:%d" % (name, host_port, qemu_port)]
+                    "localaddr=127.0.0.1:%d" % (nic, host_port, qemu_port)]
         standby = ("virtio-net-pci,netdev=net_standby,bus=%s,mac=%s,"
                    "romfile=" % (STANDBY_BUS, GUEST_MAC))
         if standby_tap:
