@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 
 TOP = pathlib.Path(__file__).resolve().parents[2]
-BUILD = TOP / "build"
+BUILD = pathlib.Path(os.environ.get("FO_BUILD", TOP / "build"))
 DEPS = TOP / ".deps" / "guest"
 INIT = pathlib.Path(__file__).with_name("guest_init.sh")
 HOTPLUG = pathlib.Path(__file__).with_name("guest_hotplug.sh")
@@ -35,9 +35,14 @@ MODULES = ["vfio-pci", "vfio_iommu_type1", "uio_pci_generic", "virtio_pci",
 # directory, so only these go there.
 PMDS = ["librte_bus_pci", "librte_bus_vdev", "librte_mempool_ring",
         "librte_net_e1000", "librte_net_virtio"]
-PROGRAMS = [BUILD / "examples/failover_fwd/dpdk-failover-fwd",
-            pathlib.Path("/usr/bin/dpdk-testpmd")]
+# testpmd: the one on PATH, which is a DPDK built from source in its leg
+# (devtools/leg source-23.11), else Debian's.
+TESTPMD = pathlib.Path(shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd")
+PROGRAMS = [BUILD / "examples/failover_fwd/dpdk-failover-fwd", TESTPMD]
 FAILOVER_PMD = BUILD / "drivers/net/failover/librte_net_failover.so"
+# Where the guest's loader looks; a library from elsewhere (a DPDK prefix,
+# found through LD_LIBRARY_PATH here) goes there.
+GUEST_LIBDIR = "lib/x86_64-linux-gnu"
 
 
 def _run(cmd, **kw):
@@ -46,13 +51,18 @@ def _run(cmd, **kw):
 
 
 def plugin_dir():
-    """EAL's plugin directory, as the installed DPDK was built with."""
-    eal = _run(["sh", "-c", "ldconfig -p | sed -n "
-                "'s/.*=> \\(.*librte_eal.so[.0-9]*\\)$/\\1/p' | head -1"])
-    path = eal.stdout.strip()
-    data = pathlib.Path(path).read_bytes()
-    m = re.search(rb"DPDK_PLUGIN_PATH=([^\0]+)", data)
+    """EAL's plugin directory, as the DPDK of testpmd was built with."""
+    eal = next(lib for lib in _libraries([TESTPMD])
+               if lib.name.startswith("librte_eal.so"))
+    m = re.search(rb"DPDK_PLUGIN_PATH=([^\0]+)", eal.read_bytes())
     return m.group(1).decode()
+
+
+def _guest_path(lib):
+    """Where a host library goes in the guest."""
+    if str(lib).startswith(("/lib/", "/usr/lib/", "/lib64/")):
+        return str(lib).lstrip("/")
+    return GUEST_LIBDIR + "/" + lib.name
 
 
 def kernel():
@@ -149,7 +159,7 @@ def _inputs():
              INIT: "init", HOTPLUG: "sbin/fo-hotplug",
              LINUX_UP: "sbin/fo-linux-up",
              # the example finds it in the default path, not its RUNPATH
-             FAILOVER_PMD: "lib/x86_64-linux-gnu/" + FAILOVER_PMD.name}
+             FAILOVER_PMD: GUEST_LIBDIR + "/" + FAILOVER_PMD.name}
     for p in PROGRAMS:
         files[p] = "usr/bin/" + p.name
     pmds = []
@@ -160,7 +170,7 @@ def _inputs():
         files[so[0]] = pdir.lstrip("/") + "/" + name + ".so"
     for lib in _libraries(PROGRAMS + pmds + [FAILOVER_PMD]):
         if lib.resolve() != FAILOVER_PMD.resolve():
-            files[lib] = str(lib).lstrip("/")
+            files[lib] = _guest_path(lib)
     # glibc dlopens it when a thread is cancelled (EAL's at exit).
     gcc = _run(["gcc", "-print-file-name=libgcc_s.so.1"]).stdout.strip()
     files[pathlib.Path(gcc).resolve()] = "lib/x86_64-linux-gnu/libgcc_s.so.1"

@@ -435,6 +435,60 @@ def run_standby_kept(rundir, rate=500, log=print):
     return steps
 
 
+def _has_standby(vm):
+    return any("VIRTIO_NET_F_STANDBY" in f for f in vm.standby_features())
+
+
+def _negotiations(vm, start):
+    """QEMU's FAILOVER_NEGOTIATED events from event position @start."""
+    with vm.events.cond:
+        return sum(1 for _, e in vm.events.items[start:]
+                   if e["event"] == "FAILOVER_NEGOTIATED")
+
+
+def run_virtio_devarg(rundir, rate=500, log=print):
+    """The virtio PMD's own 'standby' devarg (contrib/virtio-standby, in a
+    DPDK built with it): testpmd in a teaming guest drives the standby
+    alone (no failover port), on a tap with offloads. Without the devarg
+    QEMU keeps the primary hidden; with standby=1 it says
+    FAILOVER_NEGOTIATED and plugs the primary, and the feature stays
+    negotiated across a configure that initializes the device again (an Rx
+    offload), after which the standby still answers."""
+    res = {}
+    cmd = ("dpdk-testpmd -l 0-1 -n 1 -m 256 -a %s%%s -- -i "
+           "--forward-mode=macswap" % qemu.STANDBY_PCI)
+    with tap_cable() as tap, \
+            booted(rundir, "vfio", "acpi", rate, teaming=True,
+                   standby_tap=tap) as (vm, sw):
+        for name, devarg in (("without", ""), ("with", ",standby=1")):
+            ev = vm.event_mark()
+            m = vm.mark()
+            vm.send(cmd % devarg)
+            vm.expect(r"testpmd> $", APP_S, m)
+            if devarg:
+                vm.event("FAILOVER_NEGOTIATED", APP_S, ev,
+                         **{"device-id": "standby"})
+                # QEMU plugged the primary; the guest bound it
+                vm.expect(r"FO-BOUND %s" % qemu.PRIMARY_PCI, APP_S, m)
+            res[name] = {"standby": _has_standby(vm),
+                         "negotiated": _negotiations(vm, ev)}
+            if devarg:
+                ev = vm.event_mark()
+                for c in ("port stop 0", "port config 0 rx_offload "
+                          "tcp_cksum on", "port start 0", "start"):
+                    _testpmd_ok(vm, c)
+                res["reconfigured"] = {"standby": _has_standby(vm),
+                                       "negotiated": _negotiations(vm, ev)}
+                sw.start()
+                sw.wait_replies(traffic.STANDBY, time.monotonic(), rate,
+                                APP_S)
+            m = vm.mark()
+            vm.send("quit")
+            vm.expect(r"Bye", APP_S, m)
+            log("virtio devarg: %s: %s" % (name, res[name]))
+    return res
+
+
 # A migration: the RAM copy and the stop-and-copy, under TCG.
 MIGRATE_S = 300
 FLOWS = ("nova", "teaming")
