@@ -163,9 +163,15 @@ def _inputs():
     for p in PROGRAMS:
         files[p] = "usr/bin/" + p.name
     pmds = []
+    # a PMD a program links already (a DPDK built from source links its
+    # drivers into testpmd) must not be loaded again from another file:
+    # its constructors would register it twice (EAL panics)
+    linked = {lib.name.split(".so")[0] for lib in _libraries(PROGRAMS)}
     for name in PMDS:
         so = sorted(pathlib.Path(pdir).glob(name + ".so.*"))
         pmds.append(so[0])
+        if name in linked:
+            continue
         # EAL's directory scan takes each file: one name per PMD.
         files[so[0]] = pdir.lstrip("/") + "/" + name + ".so"
     for lib in _libraries(PROGRAMS + pmds + [FAILOVER_PMD]):
