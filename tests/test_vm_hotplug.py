@@ -129,3 +129,16 @@ def test_negotiate_standby_kept(rundir):
     for s in steps:
         assert s["standby"], steps
         assert s["handshakes"] == (1 if s["step"] in reinit else 0), steps
+
+
+def test_negotiate_standby_refuses_legacy(rundir):
+    """A virtio-net standby the virtio PMD drives through the legacy
+    interface has no modern common configuration to negotiate STANDBY on:
+    the failover port is not created, with one line saying why, and the
+    application keeps its two PCI ports."""
+    res = scenario.run_legacy_refused(rundir, log=lambda s: None)
+    assert res["failover"] == [
+        "net_failover0: negotiate_standby: standby %s has no modern virtio "
+        "interface (a legacy device): not supported" %
+        scenario.qemu.STANDBY_PCI], res
+    assert res["ports"] == 2, res

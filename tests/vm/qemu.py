@@ -80,7 +80,8 @@ class Guest:
 
     def __init__(self, rundir, kernel, initrd, mode, hotplug, ports,
                  linux_failover=False, teaming=False, incoming=False,
-                 primary=True, name="qemu", standby_tap=None):
+                 primary=True, name="qemu", standby_tap=None,
+                 standby_legacy=False):
         """@ports: the (QEMU's, host's) UDP ports of each cable, the
         standby's first. @teaming: QEMU's own failover (libvirt's
         <teaming>): the standby failover=on, the primary paired with it and
@@ -89,7 +90,8 @@ class Guest:
         line. @standby_tap: the standby on this tap interface instead (its
         cable is then the tap), with what QEMU offers only there:
         checksum and TSO offloads (vnet headers), two queue pairs and
-        RSS."""
+        RSS. @standby_legacy: a legacy-only virtio-net standby (no modern
+        interface; not with vfio, whose IOMMU needs the modern one)."""
         self.rundir = rundir
         self.mode = mode
         self.teaming = teaming
@@ -130,6 +132,8 @@ class Guest:
             standby += ",mq=on,vectors=6,rss=on"
         if vfio:
             standby += ",iommu_platform=on,ats=on"
+        if standby_legacy:
+            standby += ",disable-legacy=off,disable-modern=on"
         if linux_failover or teaming:
             standby += ",id=standby,failover=on"
         dev += ["-device", standby]

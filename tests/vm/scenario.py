@@ -125,15 +125,16 @@ def tap_cable():
 
 @contextlib.contextmanager
 def booted(rundir, mode, hotplug, rate=1000, teaming=False, primary=True,
-           standby_tap=None):
+           standby_tap=None, standby_legacy=False):
     """A booted guest and the switch on its two cables, gone after.
-    @teaming, @primary, @standby_tap: see qemu.Guest."""
+    @teaming, @primary, @standby_tap, @standby_legacy: see qemu.Guest."""
     kernel, initrd = guest_build.build()
     p = free_udp_ports(4)
     cables = [(p[0], p[1]), (p[2], p[3])]     # (QEMU's, host's) per cable
     vm = qemu.Guest(rundir, kernel, initrd, mode, hotplug, cables,
                     linux_failover=mode == "linux", teaming=teaming,
-                    primary=primary, standby_tap=standby_tap)
+                    primary=primary, standby_tap=standby_tap,
+                    standby_legacy=standby_legacy)
     if standby_tap:
         cables[0] = standby_tap
     sw = None
@@ -433,6 +434,29 @@ def run_standby_kept(rundir, rate=500, log=print):
         vm.expect(r"Bye", APP_S, m)
         assert not _bugs(vm), _bugs(vm)
     return steps
+
+
+def run_legacy_refused(rundir, log=print):
+    """negotiate_standby=1 over a legacy-only virtio-net standby (uio):
+    the failover port's creation fails with one line; testpmd goes on with
+    the two PCI ports. Returns the PMD's lines and testpmd's port count."""
+    with booted(rundir, "uio", "acpi", standby_legacy=True) as (vm, sw):
+        m = vm.mark()
+        vm.send("dpdk-testpmd -l 0-1 -n 1 -m 256 "
+                "-d /lib/x86_64-linux-gnu/librte_net_failover.so "
+                "--log-level=pmd.net.failover*:info --vdev '%s' -- -i" %
+                (FAILOVER_VDEV + ",negotiate_standby=1"))
+        i, _, line = vm.expect(r"testpmd> $|exiting with code", APP_S, m)
+        assert "exiting" not in line.group(0), "testpmd exited"
+        with vm.console.cond:
+            lines = [line for _, line in vm.console.items[m:i]]
+        ports = len(re.findall(r"Port \d+: [0-9A-F:]{17}", "\n".join(lines)))
+        m = vm.mark()
+        vm.send("quit")
+        vm.expect(r"Bye", APP_S, m)
+    return {"failover": [line for line in lines
+                         if line.startswith("net_failover0:")],
+            "ports": ports}
 
 
 def _has_standby(vm):
