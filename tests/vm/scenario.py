@@ -69,6 +69,16 @@ def adoption(vm, start, timeout):
     return t_adopted, t_tx
 
 
+def _bugs(*vms):
+    """The PMD's 'no such transition' lines on the guests' consoles."""
+    bugs = []
+    for vm in vms:
+        with vm.console.cond:
+            bugs += [line for _, line in vm.console.items
+                     if "no such transition" in line]
+    return bugs
+
+
 def start_dpdk(vm, vdev, port=FAILOVER_PORT):
     """Start the forwarder; the time from the primary's adoption to TX on
     it, in ms: the device's own start and link-up, nothing of a re-plug.
@@ -245,10 +255,7 @@ def run(mode, hotplug, rundir, rate=1000, log=print, poll_ms=0):
         fig["window_s"] = t_end - 0.5 - t_steady
         if not linux:
             fig["app_exit"] = stop_dpdk(vm)
-            with vm.console.cond:
-                bugs = [line for _, line in vm.console.items
-                        if "no such transition" in line]
-            assert not bugs, bugs
+            assert not _bugs(vm), _bugs(vm)
         return fig
 
 
@@ -340,7 +347,6 @@ def run_journal(rundir, log=print):
 # with more than one queue (RSS); not for a stop/start or an MTU change,
 # which the steps do too. The last step is the configuration the primary
 # can take (one queue, no offload).
-TEAMING_PORT = 1
 STANDBY_STEPS = [
     ("stop/start", ["port stop 1", "port start 1"]),
     ("rx tcp_cksum on", ["port stop 1",
@@ -360,6 +366,14 @@ STANDBY_STEPS = [
                              "port config mtu 1 1500", "port start 1"]),
 ]
 NEGOTIATED = r"standby %s negotiated" % qemu.STANDBY_PCI
+
+
+def _has_standby(vm):
+    """Whether QEMU holds VIRTIO_NET_F_STANDBY in the standby's guest
+    features."""
+    return any("VIRTIO_NET_F_STANDBY" in f for f in vm.standby_features())
+
+
 # testpmd's complaints (not the port's name, net_failover0). The virtio
 # PMD's start under vfio has EAL say "Error disabling MSI-X interrupts" for
 # an interrupt it had not enabled, with or without the failover port.
@@ -410,9 +424,7 @@ def run_standby_kept(rundir, rate=500, log=print):
             t = time.monotonic()
             with vm.console.cond:
                 lines = [line for _, line in vm.console.items[m:]]
-            row = {"step": name,
-                   "standby": any("VIRTIO_NET_F_STANDBY" in f
-                                  for f in vm.standby_features()),
+            row = {"step": name, "standby": _has_standby(vm),
                    "handshakes": sum(bool(re.search(NEGOTIATED, line))
                                      for line in lines)}
             # the first reply from the standby after the step, then a
@@ -457,10 +469,6 @@ def run_legacy_refused(rundir, log=print):
     return {"failover": [line for line in lines
                          if line.startswith("net_failover0:")],
             "ports": ports}
-
-
-def _has_standby(vm):
-    return any("VIRTIO_NET_F_STANDBY" in f for f in vm.standby_features())
 
 
 def _negotiations(vm, start):
@@ -549,16 +557,6 @@ def migration_pair(rundir, mode, flow, rate=1000):
                 vm.close()
 
 
-def _bugs(*vms):
-    """The PMD's 'no such transition' lines on the guests' consoles."""
-    bugs = []
-    for vm in vms:
-        with vm.console.cond:
-            bugs += [line for _, line in vm.console.items
-                     if "no such transition" in line]
-    return bugs
-
-
 def run_migration(flow, mode, rundir, rate=1000, log=print):
     """Live-migrate the guest between two QEMUs under traffic, in Nova's
     flow (device_del the primary, migrate, device_add one on the
@@ -587,8 +585,7 @@ def run_migration(flow, mode, rundir, rate=1000, log=print):
             if not linux:
                 src.event("FAILOVER_NEGOTIATED", 1, ev_boot,
                           **{"device-id": "standby"})
-            feats = src.standby_features()
-            assert any("VIRTIO_NET_F_STANDBY" in f for f in feats), feats
+            assert _has_standby(src), src.standby_features()
         sw.start()
         t_up = time.monotonic()
         t_steady = sw.wait_replies(traffic.PRIMARY, t_up, rate, APP_S)
@@ -639,8 +636,7 @@ def run_migration(flow, mode, rundir, rate=1000, log=print):
         fig["window_s"] = t_end - 0.5 - t_steady
         if not linux:
             fig["app_exit"] = stop_dpdk(dst)
-            bugs = _bugs(src, dst)
-            assert not bugs, bugs
+            assert not _bugs(src, dst), _bugs(src, dst)
         return fig
 
 
