@@ -128,14 +128,15 @@ def test_negotiate_standby_kept(rundir):
         [name for name, _ in scenario.STANDBY_STEPS]
     for s in steps:
         assert s["handshakes"] == (1 if s["step"] in reinit else 0), steps
-        # QEMU says FAILOVER_NEGOTIATED for each write of a half of the
-        # guest features whose whole holds STANDBY. A re-initialization by
-        # the virtio PMD writes its low half beside the high half the last
-        # handshake left (one event), then its own high half without
-        # STANDBY; the handshake writes STANDBY again (the second). Without
-        # the handshake, one; without a re-initialization, none.
-        assert s["negotiated"] == 2 * s["handshakes"], steps
-        # and QEMU holds it now (where it can tell: see
+        # QEMU said FAILOVER_NEGOTIATED after each handshake, and never
+        # where nothing re-initialized the device. (QEMU 7.2 says it once
+        # more per re-initialization: the virtio PMD writes its low half of
+        # the features beside the high half the last handshake left, which
+        # QEMU 11.1 has cleared by then. So the event alone does not tell
+        # that STANDBY stayed; the guest features do, below.)
+        assert s["negotiated"] >= s["handshakes"], steps
+        assert s["negotiated"] > 0 or s["step"] not in reinit, steps
+        # QEMU holds STANDBY now (where it can tell: see
         # qemu.Guest.standby_features)
         assert s["standby"] is not False, steps
 
