@@ -50,10 +50,10 @@ def _run(cmd, **kw):
                           **kw)
 
 
-def plugin_dir():
-    """EAL's plugin directory, as the DPDK of testpmd was built with."""
-    eal = next(lib for lib in _libraries([TESTPMD])
-               if lib.name.startswith("librte_eal.so"))
+def plugin_dir(libs):
+    """EAL's plugin directory, as the DPDK of the programs was built with
+    (@libs: what they load)."""
+    eal = next(lib for lib in libs if lib.name.startswith("librte_eal.so"))
     m = re.search(rb"DPDK_PLUGIN_PATH=([^\0]+)", eal.read_bytes())
     return m.group(1).decode()
 
@@ -154,7 +154,8 @@ def _libraries(binaries):
 def _inputs():
     """Every host file the initramfs is made of, with where it goes."""
     root, kver = kernel()
-    pdir = plugin_dir()
+    prog_libs = _libraries(PROGRAMS)
+    pdir = plugin_dir(prog_libs)
     files = {pathlib.Path("/bin/busybox"): "bin/busybox",
              INIT: "init", HOTPLUG: "sbin/fo-hotplug",
              LINUX_UP: "sbin/fo-linux-up",
@@ -166,7 +167,7 @@ def _inputs():
     # a PMD a program links already (a DPDK built from source links its
     # drivers into testpmd) must not be loaded again from another file:
     # its constructors would register it twice (EAL panics)
-    linked = {lib.name.split(".so")[0] for lib in _libraries(PROGRAMS)}
+    linked = {lib.name.split(".so")[0] for lib in prog_libs}
     for name in PMDS:
         so = sorted(pathlib.Path(pdir).glob(name + ".so.*"))
         pmds.append(so[0])
@@ -174,12 +175,12 @@ def _inputs():
             continue
         # EAL's directory scan takes each file: one name per PMD.
         files[so[0]] = pdir.lstrip("/") + "/" + name + ".so"
-    for lib in _libraries(PROGRAMS + pmds + [FAILOVER_PMD]):
+    for lib in prog_libs + _libraries(pmds + [FAILOVER_PMD]):
         if lib.resolve() != FAILOVER_PMD.resolve():
             files[lib] = _guest_path(lib)
     # glibc dlopens it when a thread is cancelled (EAL's at exit).
     gcc = _run(["gcc", "-print-file-name=libgcc_s.so.1"]).stdout.strip()
-    files[pathlib.Path(gcc).resolve()] = "lib/x86_64-linux-gnu/libgcc_s.so.1"
+    files[pathlib.Path(gcc).resolve()] = GUEST_LIBDIR + "/libgcc_s.so.1"
     moddir, mods, inside = _modules(root, kver)
     for mod in mods:
         files[moddir / mod] = "lib/modules/%s/%s" % (kver, mod)
